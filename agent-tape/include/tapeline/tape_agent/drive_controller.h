@@ -1,0 +1,121 @@
+// What one drive does, without the actor around it (STYLE.md rule 5).
+//
+// A drive_controller owns one tape_drive and one volume_writer and runs one
+// object stream at a time: it validates frames (stream_receiver), keeps the
+// payload in a bounded RAM buffer, writes full records to tape, spans onto
+// the next cartridge at end of medium, and answers commands. It performs
+// blocking device I/O, so its owner is a detached actor (drive_actor.h).
+//
+// Every method returns the frames to send back to the stream's sender; events
+// for subscribers go to the event callback. Thread-safety: none; one owner.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tapeline/drive/drive.h"
+#include "tapeline/tape/volume_writer.h"
+#include "tapeline/tape_agent/stream_receiver.h"
+#include "tapeline/v1/stream.pb.h"
+
+namespace tapeline::tape_agent {
+
+struct drive_options {
+  std::string name;
+  std::string media_type = "LTO-5";
+  std::string pool = "default";
+  uint32_t record_size = 256 * 1024;
+  uint64_t buffer_bytes = 512ull << 20;
+  uint32_t max_chunk = 4u << 20;
+  bool auto_label = true;   // label a blank tape when it is loaded
+  // Virtual drives only: at end of medium, eject the full cartridge and load
+  // the next blank one from the shelf, as an autoloader would.
+  std::function<status()> autoload;
+  // Poll interval while waiting for a cartridge, seconds.
+  double media_poll_seconds = 1.0;
+};
+
+using event_callback = std::function<void(const v1::DriveEvent&)>;
+
+class drive_controller {
+ public:
+  drive_controller(drive_options opts, std::unique_ptr<drive::tape_drive> d,
+                   event_callback on_event);
+  ~drive_controller();
+
+  const drive_options& options() const { return opts_; }
+  // Replaces the event callback (the drive actor installs its own).
+  void set_event_callback(event_callback cb) { on_event_ = std::move(cb); }
+
+  // Readies the drive: reads the label of a loaded tape, labels a blank one
+  // when auto_label is set. An empty drive is fine (state: no media).
+  status start();
+
+  std::vector<v1::Frame> on_open(const v1::StreamOpen& o);
+  std::vector<v1::Frame> on_chunk(v1::StreamChunk& c);  // takes c.data
+  std::vector<v1::Frame> on_close(const v1::StreamClose& c);
+  std::vector<v1::Frame> on_abort(const v1::StreamAbort& a);
+  // The sender's node or actor went away mid-stream.
+  std::vector<v1::Frame> on_peer_lost(const std::string& why);
+
+  v1::DriveCommandReply on_command(const v1::DriveCommand& c);
+
+  // Writes up to `budget` buffered bytes to tape. Returns frames (credits,
+  // the result when an object completes). Call while wants_pump().
+  std::vector<v1::Frame> pump(uint64_t budget);
+  bool wants_pump() const;
+  // True while a mount request is outstanding (poll with pump()).
+  bool waiting_for_media() const { return state_ == state::waiting_for_media; }
+
+  bool busy() const { return receiver_.has_value(); }
+  uint64_t stream_id() const { return receiver_ ? receiver_->stream_id() : 0; }
+  v1::DriveStatus status_report();
+
+  // Closes the session (catalog file) if objects were written. Used at
+  // shutdown and before eject.
+  status finish_session();
+
+ private:
+  enum class state { no_media, ready, writing, waiting_for_media, failed };
+
+  status mount_loaded_tape();
+  status label_tape(v1::TapeLabel l, bool force = false);
+  std::vector<v1::Frame> fail_stream(v1::ErrorCode c, const std::string& why);
+  std::vector<v1::Frame> complete_stream();
+  std::vector<v1::Frame> deliver_result();
+  status feed_writer(uint64_t budget, std::vector<v1::Frame>& out);
+  status on_writer_progress(const result<tape::progress>& p);
+  status try_continue_on_new_volume();
+  void emit(v1::DriveEvent::Kind k, const std::string& msg,
+            v1::ErrorCode code = v1::ERROR_CODE_UNSPECIFIED);
+  v1::Frame credit_frame(uint64_t bytes) const;
+  void drop_buffer();
+
+  drive_options opts_;
+  std::unique_ptr<drive::tape_drive> drive_;
+  std::unique_ptr<tape::volume_writer> writer_;
+  event_callback on_event_;
+  state state_ = state::no_media;
+  v1::TapeLabel label_;
+
+  // The stream in progress.
+  std::optional<stream_receiver> receiver_;
+  std::deque<std::string> queue_;  // received payload, oldest first
+  size_t front_offset_ = 0;        // bytes of queue_.front() already written
+  uint64_t buffered_ = 0;          // bytes in queue_ not yet written
+  uint64_t segment_left_ = 0;      // unknown size: bytes left in segment
+  uint64_t segment_bytes_ = 0;
+  bool object_begun_ = false;
+  double last_media_poll_ = 0;
+  uint64_t files_in_session_ = 0;       // tape files since the last catalog
+  bool finishing_ = false;              // trailer pending on the next tape
+  v1::ObjectTrailer trailer_;
+  std::vector<std::string> object_volumes_;  // volume of each part
+};
+
+}  // namespace tapeline::tape_agent

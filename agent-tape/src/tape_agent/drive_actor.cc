@@ -1,0 +1,257 @@
+#include "tapeline/tape_agent/drive_actor.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tapeline::tape_agent {
+namespace {
+
+// Bytes written per pump message: large enough to keep the drive streaming,
+// small enough that credits and commands are answered promptly.
+constexpr uint64_t pump_budget = 32ull << 20;
+
+using self_ptr = caf::stateful_actor<drive_actor_state>*;
+
+void send_frames(self_ptr self, std::vector<v1::Frame>& frames) {
+  auto& st = self->state;
+  for (auto& f : frames) {
+    bool final = f.has_result();
+    if (st.sender) self->send(st.sender, wire::encode(f));
+    if (final && st.sender) {
+      self->demonitor(st.sender);
+      st.sender = nullptr;
+    }
+  }
+}
+
+void schedule_pump(self_ptr self) {
+  auto& st = self->state;
+  if (st.pump_scheduled || !st.ctl->wants_pump()) return;
+  st.pump_scheduled = true;
+  if (st.ctl->waiting_for_media())
+    self->delayed_send(self, std::chrono::milliseconds(200), pump_atom::value);
+  else
+    self->send(self, pump_atom::value);
+}
+
+void log_event(const v1::DriveEvent& e) {
+  using K = v1::DriveEvent;
+  auto level = spdlog::level::info;
+  if (e.kind() == K::ERROR || e.kind() == K::OBJECT_FAILED)
+    level = spdlog::level::err;
+  else if (e.kind() == K::MOUNT_REQUEST || e.kind() == K::EARLY_WARNING)
+    level = spdlog::level::warn;
+  spdlog::log(level, "drive {}: {}: {}", e.drive(),
+              v1::DriveEvent::Kind_Name(e.kind()), e.message());
+}
+
+void on_stream_frame(self_ptr self, v1::Frame& f) {
+  auto& st = self->state;
+  std::vector<v1::Frame> out;
+  switch (f.body_case()) {
+    case v1::Frame::kOpen: {
+      auto peer = caf::actor_cast<caf::actor>(self->current_sender());
+      out = st.ctl->on_open(f.open());
+      bool accepted = !out.empty() && out.front().has_accepted();
+      if (accepted) {
+        st.sender = peer;
+        self->monitor(peer);
+        spdlog::info("drive {}: stream {} opened for object {} ({})",
+                     st.ctl->options().name, f.open().stream_id(),
+                     f.open().manifest().name(),
+                     f.open().manifest().expected_size() >= 0
+                         ? std::to_string(f.open().manifest().expected_size()) +
+                               " bytes"
+                         : "size unknown");
+      } else if (peer) {
+        for (auto& o : out) self->send(peer, wire::encode(o));
+        out.clear();
+      }
+      break;
+    }
+    case v1::Frame::kChunk: out = st.ctl->on_chunk(*f.mutable_chunk()); break;
+    case v1::Frame::kClose: out = st.ctl->on_close(f.close()); break;
+    case v1::Frame::kAbort: out = st.ctl->on_abort(f.abort()); break;
+    default: {
+      auto peer = caf::actor_cast<caf::actor>(self->current_sender());
+      spdlog::warn("drive {}: unexpected {} frame ignored",
+                   st.ctl->options().name, wire::body_name(f));
+      return;
+    }
+  }
+  send_frames(self, out);
+  schedule_pump(self);
+}
+
+}  // namespace
+
+caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) {
+  self->state.ctl = std::move(ctl);
+  // Events are raised inside our own handlers, on this actor's thread.
+  self->state.ctl->set_event_callback([self](const v1::DriveEvent& e) {
+    log_event(e);
+    if (self->state.subscribers.empty()) return;
+    v1::Frame f;
+    *f.mutable_event() = e;
+    auto w = wire::encode(f);
+    for (auto& s : self->state.subscribers) self->send(s, w);
+  });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (st.sender && dm.source == st.sender.address()) {
+      st.sender = nullptr;
+      auto out = st.ctl->on_peer_lost(caf::to_string(dm.reason));
+      // Nobody to tell; the event carries it.
+      (void)out;
+    }
+    auto& subs = st.subscribers;
+    subs.erase(std::remove_if(subs.begin(), subs.end(),
+                              [&](const caf::actor& a) {
+                                return a.address() == dm.source;
+                              }),
+               subs.end());
+  });
+  self->attach_functor([=](const caf::error&) {
+    if (auto st = self->state.ctl->finish_session(); !st)
+      spdlog::error("drive {}: closing the session at shutdown failed: {}",
+                    self->state.ctl->options().name, st.to_string());
+  });
+  return {
+      [=](wire::wire_frame& w) -> caf::result<wire::wire_frame> {
+        auto& st = self->state;
+        v1::Frame f;
+        if (auto err = wire::decode(w, f); !err) {
+          spdlog::error("drive {}: refused frame from a peer: {}",
+                        st.ctl->options().name, err.message());
+          auto peer = caf::actor_cast<caf::actor>(self->current_sender());
+          if (st.sender && peer == st.sender) {
+            v1::StreamAbort a;
+            a.set_stream_id(st.ctl->stream_id());
+            auto out = st.ctl->on_abort(a);
+            for (auto& o : out)
+              if (o.has_result()) {
+                o.mutable_result()->set_code(err.error_code() ==
+                                                     code::protocol_error &&
+                                                 w.bytes.size() >
+                                                     wire::max_frame_bytes
+                                             ? v1::OVERSIZE_FRAME
+                                             : v1::MALFORMED_FRAME);
+                o.mutable_result()->set_error(err.message());
+              }
+            send_frames(self, out);
+          } else if (peer) {
+            v1::Frame r;
+            r.mutable_abort()->set_code(v1::MALFORMED_FRAME);
+            r.mutable_abort()->set_reason(err.message());
+            self->send(peer, wire::encode(r));
+          }
+          return caf::skip();
+        }
+        if (f.has_command()) {
+          if (f.command().op() == v1::DriveCommand::SUBSCRIBE) {
+            auto peer = caf::actor_cast<caf::actor>(self->current_sender());
+            if (peer) {
+              st.subscribers.push_back(peer);
+              self->monitor(peer);
+            }
+          }
+          v1::Frame r;
+          *r.mutable_reply() = st.ctl->on_command(f.command());
+          schedule_pump(self);
+          return wire::encode(r);
+        }
+        on_stream_frame(self, f);
+        return caf::skip();
+      },
+      [=](pump_atom) {
+        auto& st = self->state;
+        st.pump_scheduled = false;
+        auto out = st.ctl->pump(pump_budget);
+        send_frames(self, out);
+        schedule_pump(self);
+      },
+      [=](start_atom) {
+        if (auto st = self->state.ctl->start(); !st)
+          spdlog::warn("drive {}: {}", self->state.ctl->options().name,
+                       st.message());
+      },
+      [=](finish_atom) -> caf::result<bool> {
+        auto st = self->state.ctl->finish_session();
+        return st.ok();
+      },
+  };
+}
+
+namespace {
+
+// Asks every drive for its status and answers with all of them.
+caf::result<wire::wire_frame, caf::actor> list_drives(
+    caf::stateful_actor<agent_actor_state>* self) {
+  auto rp = self->make_response_promise<wire::wire_frame, caf::actor>();
+  auto acc = std::make_shared<v1::Frame>();
+  acc->mutable_reply()->set_ok(true);
+  auto pending = std::make_shared<size_t>(self->state.drives.size());
+  if (*pending == 0) {
+    rp.deliver(wire::encode(*acc), caf::actor{});
+    return rp;
+  }
+  for (auto& kv : self->state.drives) {
+    v1::Frame q;
+    q.mutable_command()->set_op(v1::DriveCommand::STATUS);
+    q.mutable_command()->set_drive(kv.first);
+    self->request(kv.second, std::chrono::seconds(30), wire::encode(q))
+        .then(
+            [=](wire::wire_frame& w) mutable {
+              v1::Frame f;
+              if (wire::decode(w, f).ok() && f.has_reply())
+                *acc->mutable_reply()->add_drives() = f.reply().status();
+              if (--*pending == 0) rp.deliver(wire::encode(*acc), caf::actor{});
+            },
+            [=](caf::error&) mutable {
+              if (--*pending == 0) rp.deliver(wire::encode(*acc), caf::actor{});
+            });
+  }
+  return rp;
+}
+
+}  // namespace
+
+caf::behavior agent_actor(caf::stateful_actor<agent_actor_state>* self,
+                          std::map<std::string, caf::actor> drives) {
+  self->state.drives = std::move(drives);
+  return {
+      [=](wire::wire_frame& w)
+          -> caf::result<wire::wire_frame, caf::actor> {
+        v1::Frame f;
+        v1::Frame r;
+        auto* rep = r.mutable_reply();
+        if (auto err = wire::decode(w, f); !err) {
+          spdlog::error("agent: refused frame: {}", err.message());
+          rep->set_code(v1::MALFORMED_FRAME);
+          rep->set_error(err.message());
+          return {wire::encode(r), caf::actor{}};
+        }
+        if (!f.has_command()) {
+          rep->set_code(v1::MALFORMED_FRAME);
+          rep->set_error(std::string("the agent takes commands, not ") +
+                         wire::body_name(f) + " frames; attach to a drive");
+          return {wire::encode(r), caf::actor{}};
+        }
+        const auto& c = f.command();
+        auto& drives = self->state.drives;
+        if (c.op() == v1::DriveCommand::LIST) return list_drives(self);
+        auto i = drives.find(c.drive());
+        if (i == drives.end()) {
+          std::string names;
+          for (auto& kv : drives) names += (names.empty() ? "" : ", ") + kv.first;
+          rep->set_code(v1::UNKNOWN_DRIVE);
+          rep->set_error("no drive named '" + c.drive() +
+                         "' on this tape agent; drives: " + names);
+          return {wire::encode(r), caf::actor{}};
+        }
+        rep->set_ok(true);
+        return {wire::encode(r), i->second};
+      },
+  };
+}
+
+}  // namespace tapeline::tape_agent

@@ -1,0 +1,179 @@
+// tapeline-tape-agent: one detached drive actor per configured drive,
+// published over CAF with mutual TLS.
+#include <signal.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <caf/openssl/publish.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "tapeline/caf/node.h"
+#include "tapeline/common/log.h"
+#include "tapeline/common/units.h"
+#include "tapeline/drive/st_drive.h"
+#include "tapeline/drive/virtual_drive.h"
+#include "tapeline/tape_agent/agent_config.h"
+#include "tapeline/tape_agent/drive_actor.h"
+
+namespace {
+
+using namespace tapeline;
+
+std::unique_ptr<drive::tape_drive> make_drive(const tape_agent::drive_config& d) {
+  if (d.backend == "st") return std::make_unique<drive::st_drive>(d.device);
+  drive::virtual_drive_options vo;
+  vo.name = d.name;
+  vo.slot_dir = d.slot_dir;
+  vo.library_dir = d.library_dir;
+  if (d.speed_model) {
+    vo.speed = drive::lto_speed(d.media_type);
+    vo.speed.enabled = true;
+  }
+  return std::make_unique<drive::virtual_drive>(vo);
+}
+
+// An autoloader for virtual drives: the next blank cartridge of the shelf.
+std::function<status()> make_autoload(drive::virtual_drive* vd,
+                                      const std::string& library) {
+  return [vd, library]() -> status {
+    std::vector<std::string> barcodes;
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator(library, ec))
+      if (e.path().extension() == ".vtape")
+        barcodes.push_back(e.path().stem().string());
+    std::sort(barcodes.begin(), barcodes.end());
+    for (const auto& b : barcodes) {
+      if (!vd->load(b)) continue;
+      // Blank: nothing recorded from the beginning of tape.
+      char probe[1];
+      bool blank = vd->open().ok() && vd->rewind().ok();
+      if (blank) {
+        auto r = vd->read_record(probe, 0);
+        blank = r.ok() && r->what == drive::read_outcome::end_of_data;
+        vd->rewind();
+      }
+      if (blank) {
+        spdlog::info("autoloader: loaded blank cartridge {}", b);
+        return {};
+      }
+      vd->eject();
+    }
+    return {code::no_media, "no blank cartridge left on the shelf " + library};
+  };
+}
+
+int wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "tapeline-tape-agent: runs the tape drives of a backup server and "
+      "receives backup streams into them over mutual TLS.\n\n"
+      "Example:\n"
+      "  tapeline-tape-agent --config /etc/tapeline/tape-agent.toml\n"
+      "See deploy/examples/tape-agent.toml and docs/configuration.md."};
+  std::string config_path, ready_file, level;
+  bool check_only = false;
+  app.add_option("--config", config_path, "configuration file (TOML)")->required();
+  app.add_option("--ready-file", ready_file,
+                 "write the listening port here once published (for scripts)");
+  app.add_option("--log-level", level, "trace, debug, info, warn, error");
+  app.add_flag("--check", check_only, "validate the configuration and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  // Signals are taken by sigwait() in main; block them before threads start.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto cfg_or = tape_agent::load_agent_config(config_path);
+  if (!cfg_or) {
+    std::cerr << "tapeline-tape-agent: " << cfg_or.error().message() << "\n";
+    return 2;
+  }
+  auto& conf = *cfg_or;
+  log::options lo;
+  lo.level = conf.log_level;
+  if (!level.empty()) {
+    auto l = log::parse_level(level);
+    if (!l) {
+      std::cerr << "tapeline-tape-agent: " << l.error().message() << "\n";
+      return 2;
+    }
+    lo.level = *l;
+  }
+  lo.syslog = conf.syslog;
+  lo.ident = "tapeline-tape-agent";
+  log::setup(lo);
+
+  caf::actor_system_config cfg;
+  node::node_options no;
+  no.tls = conf.tls;
+  no.role = "tape-agent";
+  if (auto st = node::prepare(cfg, no); !st) {
+    std::cerr << "tapeline-tape-agent: " << config_path << ": [tls]: "
+              << st.message() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "configuration ok: " << conf.drives.size() << " drives\n";
+    return 0;
+  }
+  caf::actor_system sys{cfg};
+
+  std::map<std::string, caf::actor> drives;
+  for (const auto& d : conf.drives) {
+    auto dev = make_drive(d);
+    tape_agent::drive_options o;
+    o.name = d.name;
+    o.media_type = d.media_type;
+    o.pool = d.pool;
+    o.record_size = static_cast<uint32_t>(d.record_size);
+    o.buffer_bytes = d.buffer;
+    if (d.backend == "virtual" && d.autoload)
+      o.autoload = make_autoload(static_cast<drive::virtual_drive*>(dev.get()),
+                                 d.library_dir);
+    auto name = d.name;
+    auto ctl = std::make_shared<tape_agent::drive_controller>(
+        o, std::move(dev), [](const v1::DriveEvent&) {});
+    drives[name] = sys.spawn<caf::detached>(tape_agent::drive_actor, ctl);
+    caf::anon_send(drives[name], tape_agent::start_atom::value);
+    spdlog::info("drive {}: {} {} ({}), record {} , buffer {}", name,
+                 d.backend, d.backend == "st" ? d.device : d.slot_dir,
+                 d.media_type, format_bytes(d.record_size), format_bytes(d.buffer));
+  }
+  auto agent = sys.spawn(tape_agent::agent_actor, drives);
+  auto port = caf::openssl::publish(agent, conf.port, conf.listen.c_str(), true);
+  if (!port) {
+    spdlog::critical("cannot listen on {}:{}: {}", conf.listen, conf.port,
+                     sys.render(port.error()));
+    for (auto& kv : drives) caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  spdlog::info("tape agent listening on {}:{} (mutual TLS) with {} drives",
+               conf.listen, *port, drives.size());
+  if (!ready_file.empty()) {
+    std::ofstream(ready_file) << *port << "\n";
+  }
+  int sig = wait_for_signal();
+  spdlog::info("signal {}: closing sessions and stopping", sig);
+  for (auto& kv : drives) caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  return 0;
+}
