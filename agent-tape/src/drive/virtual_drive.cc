@@ -2,7 +2,6 @@
 // and the LTO speed model (speed_model.h). docs/virtual-drive.md.
 #include "tapeline/drive/virtual_drive.h"
 
-
 #include <chrono>
 #include <optional>
 #include <thread>

@@ -23,7 +23,7 @@ status parse_agent(config::table& root, agent_config* cfg) {
     return t.error("listen", "expected an IP address or host name, got \"" +
                                  cfg->listen + "\"");
   int64_t port = cfg->port;
-  TL_RETURN_IF_ERROR(t.optional_integer("port", &port, 1, 65535));
+  TL_RETURN_IF_ERROR(t.optional_integer("port", &port, 0, 65535));
   cfg->port = static_cast<uint16_t>(port);
   std::string level = "info";
   TL_RETURN_IF_ERROR(t.optional_one_of(

@@ -116,7 +116,7 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
                     self->state.ctl->options().name, st.to_string());
   });
   return {
-      [=](wire::wire_frame& w) -> caf::result<wire::wire_frame> {
+      [=](wire::wire_frame& w) {
         auto& st = self->state;
         v1::Frame f;
         if (auto err = wire::decode(w, f); !err) {
@@ -144,7 +144,7 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
             r.mutable_abort()->set_reason(err.message());
             self->send(peer, wire::encode(r));
           }
-          return caf::skip();
+          return;
         }
         if (f.has_command()) {
           if (f.command().op() == v1::DriveCommand::SUBSCRIBE) {
@@ -154,13 +154,15 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
               self->monitor(peer);
             }
           }
+          // Answer a request, or a plain send, alike.
+          auto rp = self->make_response_promise<wire::wire_frame>();
           v1::Frame r;
           *r.mutable_reply() = st.ctl->on_command(f.command());
+          rp.deliver(wire::encode(r));
           schedule_pump(self);
-          return wire::encode(r);
+          return;
         }
         on_stream_frame(self, f);
-        return caf::skip();
       },
       [=](pump_atom) {
         auto& st = self->state;
