@@ -142,6 +142,11 @@ struct bad_line {
   const char* error;
 };
 
+// Names the case in test output: "line 16: record_size = ...".
+void PrintTo(const bad_line& b, std::ostream* os) {
+  *os << "line " << b.line << ": " << b.text;
+}
+
 class agent_config_bad : public ::testing::TestWithParam<bad_line> {};
 
 TEST_P(agent_config_bad, names_file_line_and_key) {
@@ -162,10 +167,10 @@ INSTANTIATE_TEST_SUITE_P(
                  "'record_size'?"},
         bad_line{3, "port = 70000",
                  "/etc/tapeline/tape-agent.toml:3:1: key 'agent.port': "
-                 "expected an integer from 1 to 65535, got 70000"},
+                 "expected an integer from 0 to 65535, got 70000"},
         bad_line{3, "port = \"4711\"",
                  "/etc/tapeline/tape-agent.toml:3:1: key 'agent.port': "
-                 "expected an integer from 1 to 65535, got \"4711\""},
+                 "expected an integer from 0 to 65535, got \"4711\""},
         bad_line{4, "log_level = \"verbose\"",
                  "/etc/tapeline/tape-agent.toml:4:1: key 'agent.log_level': "
                  "expected one of \"trace\", \"debug\", \"info\", \"warn\", "
