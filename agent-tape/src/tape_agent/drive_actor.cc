@@ -23,6 +23,10 @@ void send_frames(self_ptr self, std::vector<v1::Frame>& frames) {
   }
 }
 
+void send_frames_or_drop(self_ptr self, std::vector<v1::Frame> frames) {
+  send_frames(self, frames);
+}
+
 void schedule_pump(self_ptr self) {
   auto& st = self->state;
   if (st.pump_scheduled || !st.ctl->wants_pump()) return;
@@ -42,6 +46,15 @@ void log_event(const v1::DriveEvent& e) {
     level = spdlog::level::warn;
   spdlog::log(level, "drive {}: {}: {}", e.drive(),
               v1::DriveEvent::Kind_Name(e.kind()), e.message());
+}
+
+// Why wire::decode() refused `w`, as a wire error code.
+v1::ErrorCode refusal_code(const wire::wire_frame& w) {
+  if (w.bytes.size() > wire::max_frame_bytes) return v1::OVERSIZE_FRAME;
+  v1::Frame f;
+  if (f.ParseFromString(w.bytes) && f.version() != wire::protocol_version)
+    return v1::PROTOCOL_VERSION;
+  return v1::MALFORMED_FRAME;
 }
 
 void on_stream_frame(self_ptr self, v1::Frame& f) {
@@ -110,10 +123,16 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
                               }),
                subs.end());
   });
-  self->attach_functor([=](const caf::error&) {
-    if (auto st = self->state.ctl->finish_session(); !st)
+  // Shutdown arrives as an exit message: close the session while the state
+  // still exists (attached functors run after it is destroyed).
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto& ctl = self->state.ctl;
+    if (ctl->busy())
+      send_frames_or_drop(self, ctl->on_peer_lost("the tape agent is stopping"));
+    if (auto st = ctl->finish_session(); !st)
       spdlog::error("drive {}: closing the session at shutdown failed: {}",
-                    self->state.ctl->options().name, st.to_string());
+                    ctl->options().name, st.to_string());
+    self->quit(msg.reason);
   });
   return {
       [=](wire::wire_frame& w) {
@@ -123,25 +142,16 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
           spdlog::error("drive {}: refused frame from a peer: {}",
                         st.ctl->options().name, err.message());
           auto peer = caf::actor_cast<caf::actor>(self->current_sender());
+          v1::StreamAbort a;
+          a.set_stream_id(st.ctl->stream_id());
+          a.set_code(refusal_code(w));
+          a.set_reason(err.message());
           if (st.sender && peer == st.sender) {
-            v1::StreamAbort a;
-            a.set_stream_id(st.ctl->stream_id());
             auto out = st.ctl->on_abort(a);
-            for (auto& o : out)
-              if (o.has_result()) {
-                o.mutable_result()->set_code(err.error_code() ==
-                                                     code::protocol_error &&
-                                                 w.bytes.size() >
-                                                     wire::max_frame_bytes
-                                             ? v1::OVERSIZE_FRAME
-                                             : v1::MALFORMED_FRAME);
-                o.mutable_result()->set_error(err.message());
-              }
             send_frames(self, out);
           } else if (peer) {
             v1::Frame r;
-            r.mutable_abort()->set_code(v1::MALFORMED_FRAME);
-            r.mutable_abort()->set_reason(err.message());
+            *r.mutable_abort() = a;
             self->send(peer, wire::encode(r));
           }
           return;
