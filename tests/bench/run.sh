@@ -9,7 +9,8 @@
 #       medians are printed. Target: ratio >= 1.3, agent RSS <= buffer + 64M.
 #   tests/bench/run.sh shoeshine  [--size 2G]
 #       LTO-5 speed model on, fed by a bursty sender averaging 100 MB/s
-#       (bursts at 200 MB/s, then pauses). Target: backhitches = 0.
+#       (bursts at 200 MB/s, then pauses). Target: backhitches = 0. A control
+#       run at a steady 25 MB/s (below the slowest speed) must count some.
 #
 # The build must exist (./deploy/test.sh or ./deploy/quickstart.sh makes it);
 # TAPELINE_BUILD overrides build/.
@@ -161,9 +162,9 @@ if [ "$mode" = stream ]; then
   echo "agent_buffer_MiB=512"
 else
   start_agent true LTO-5
-  echo "# bursty sender: $size_text, 100 MB/s average, bursts of 200 MB at 200 MB/s" >&2
+  echo "# bursty sender: $size_text, 100 MB/s average, bursts of ${BURST:-500000000} bytes at 200 MB/s" >&2
   t0=$(now)
-  "$BUILD/tests/burst_source" "$SIZE" 100e6 200e6 200000000 \
+  "$BUILD/tests/burst_source" "$SIZE" 100e6 200e6 "${BURST:-500000000}" \
     | send --name bursty.bin --file - --size "$SIZE" >/dev/null
   t1=$(now)
   st=$(send --command status --json)
@@ -172,4 +173,14 @@ else
   echo "feed_MBps=$(mbps "$SIZE" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')")"
   echo "backhitches=$(jq -r '.status.backhitches // 0' <<<"$st")"
   echo "agent_rss_MiB=$rss"
+  # Control: a steady 25 MB/s feed is below LTO-5's slowest speed (40 MB/s),
+  # so the model must count backhitches; 0 here would mean it is not live.
+  start_agent true LTO-5
+  ctl_size=$((250 * 1000 * 1000))
+  "$BUILD/tests/burst_source" "$ctl_size" 25e6 25e6 "$ctl_size" \
+    | send --name slow.bin --file - --size "$ctl_size" >/dev/null
+  st=$(send --command status --json)
+  stop_agent >/dev/null
+  echo "control_slow_feed_MBps=25"
+  echo "control_backhitches=$(jq -r '.status.backhitches // 0' <<<"$st")"
 fi

@@ -33,6 +33,8 @@ void schedule_pump(self_ptr self) {
   st.pump_scheduled = true;
   if (st.ctl->waiting_for_media())
     self->delayed_send(self, std::chrono::milliseconds(200), pump_atom::value);
+  else if (st.ctl->throttled())
+    self->delayed_send(self, std::chrono::milliseconds(10), pump_atom::value);
   else
     self->send(self, pump_atom::value);
 }

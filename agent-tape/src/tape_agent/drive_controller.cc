@@ -155,6 +155,12 @@ std::vector<v1::Frame> drive_controller::on_open(const v1::StreamOpen& o) {
   if (state_ == state::waiting_for_media)
     return {result_error(o.stream_id(), v1::NO_MEDIA,
                          "drive " + opts_.name + " waits for a cartridge")};
+  if (auto inf = drive_->info(); inf && inf->write_protected)
+    return {result_error(o.stream_id(), v1::WRITE_PROTECTED,
+                         "tape " + label_.volume_id() + " in drive " +
+                             opts_.name + " (" + drive_->describe() +
+                             ") is write-protected; load a writable tape or "
+                             "remove the protection")};
   v1::StreamOpen open = o;
   auto* m = open.mutable_manifest();
   if (m->object_id().empty()) m->set_object_id(random_hex(16));
@@ -182,6 +188,8 @@ std::vector<v1::Frame> drive_controller::on_chunk(v1::StreamChunk& c) {
   if (!receiver_ || c.stream_id() != receiver_->stream_id()) return {};
   if (auto err = receiver_->on_chunk(c))
     return fail_stream(err->code, err->message);
+  if (stream_start_ < 0) stream_start_ = last_pace_ = now();
+  bytes_in_ += c.data().size();
   buffered_ += c.data().size();
   queue_.emplace_back(std::move(*c.mutable_data()));
   return {};
@@ -196,7 +204,12 @@ std::vector<v1::Frame> drive_controller::on_close(const v1::StreamClose& c) {
 
 std::vector<v1::Frame> drive_controller::on_abort(const v1::StreamAbort& a) {
   if (!receiver_ || a.stream_id() != receiver_->stream_id()) return {};
-  return fail_stream(v1::SENDER_ABORT, "sender aborted: " + a.reason());
+  // The drive actor aborts with its own code (a refused frame); a sender's
+  // abort is SENDER_ABORT.
+  v1::ErrorCode c = a.code() == v1::ERROR_CODE_UNSPECIFIED ? v1::SENDER_ABORT
+                                                           : a.code();
+  return fail_stream(c, c == v1::SENDER_ABORT ? "sender aborted: " + a.reason()
+                                              : a.reason());
 }
 
 std::vector<v1::Frame> drive_controller::on_peer_lost(const std::string& why) {
@@ -204,7 +217,36 @@ std::vector<v1::Frame> drive_controller::on_peer_lost(const std::string& why) {
   return fail_stream(v1::PEER_LOST, "sender lost mid-stream: " + why);
 }
 
+double drive_controller::now() const {
+  return opts_.clock ? opts_.clock() : now_seconds();
+}
+
+uint64_t drive_controller::paced_budget(uint64_t budget) {
+  throttled_ = false;
+  if (!opts_.pacing || receiver_->closed() || stream_start_ < 0 ||
+      buffered_ >= opts_.buffer_bytes / 2)
+    return budget;
+  const double t = now();
+  const double elapsed = t - stream_start_;
+  if (elapsed < 0.5) return budget;  // no rate estimate yet
+  const double rate = bytes_in_ / elapsed;
+  allowance_ += rate * (t - last_pace_);
+  last_pace_ = t;
+  // Never bank more than a pump's worth: pacing must stay smooth.
+  allowance_ = std::min(allowance_, static_cast<double>(budget));
+  uint64_t allowed = static_cast<uint64_t>(std::max(0.0, allowance_));
+  if (allowed < opts_.record_size) {
+    throttled_ = true;
+    return 0;
+  }
+  return allowed;
+}
+
 void drive_controller::drop_buffer() {
+  stream_start_ = -1;
+  bytes_in_ = 0;
+  allowance_ = 0;
+  throttled_ = false;
   queue_.clear();
   front_offset_ = 0;
   buffered_ = 0;
@@ -330,7 +372,12 @@ std::vector<v1::Frame> drive_controller::pump(uint64_t budget) {
     if (finishing_) return deliver_result();
   }
   if (!receiver_ || state_ != state::writing) return out;
-  if (auto st = feed_writer(budget, out); !st) {
+  const uint64_t before = buffered_;
+  budget = paced_budget(budget);
+  if (budget == 0) return out;
+  auto st = feed_writer(budget, out);
+  allowance_ -= static_cast<double>(before - buffered_);
+  if (!st) {
     auto f = fail_stream(to_error_code(st), st.message());
     out.insert(out.end(), f.begin(), f.end());
     return out;

@@ -38,6 +38,13 @@ struct drive_options {
   std::function<status()> autoload;
   // Poll interval while waiting for a cartridge, seconds.
   double media_poll_seconds = 1.0;
+  // Keep the drive streaming: while the stream is open and the buffer is
+  // less than half full, write no faster than the stream's average input
+  // rate, so a bursty sender does not drain the buffer and stop the tape
+  // (a backhitch). Above half full, or once the sender closed, write freely.
+  bool pacing = true;
+  // Monotonic seconds; steady_clock when empty. Tests pass a fake.
+  std::function<double()> clock;
 };
 
 using event_callback = std::function<void(const v1::DriveEvent&)>;
@@ -69,6 +76,9 @@ class drive_controller {
   // the result when an object completes). Call while wants_pump().
   std::vector<v1::Frame> pump(uint64_t budget);
   bool wants_pump() const;
+  // True when the last pump() held data back to pace the drive: pump again
+  // after a short delay rather than at once.
+  bool throttled() const { return throttled_; }
   // True while a mount request is outstanding (poll with pump()).
   bool waiting_for_media() const { return state_ == state::waiting_for_media; }
 
@@ -116,6 +126,15 @@ class drive_controller {
   bool finishing_ = false;              // trailer pending on the next tape
   v1::ObjectTrailer trailer_;
   std::vector<std::string> object_volumes_;  // volume of each part
+
+  // Pacing (drive_options::pacing).
+  double now() const;
+  uint64_t paced_budget(uint64_t budget);
+  double stream_start_ = -1;   // time of the first chunk
+  uint64_t bytes_in_ = 0;      // payload received on this stream
+  double allowance_ = 0;       // bytes the pacer lets through now
+  double last_pace_ = 0;
+  bool throttled_ = false;
 };
 
 }  // namespace tapeline::tape_agent
