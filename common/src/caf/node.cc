@@ -8,8 +8,12 @@
 
 namespace tapeline::node {
 
+bool openssl_error_queue_workaround();  // openssl_error_queue.cc
+
 status prepare(caf::actor_system_config& cfg, const node_options& opts) {
   TL_RETURN_IF_ERROR(validate(opts.tls, std::time(nullptr), opts.role));
+  if (!openssl_error_queue_workaround())
+    return {code::internal, "OpenSSL error-queue workaround missing"};
   wire::register_types(cfg);
   cfg.load<caf::io::middleman>();
   cfg.load<caf::openssl::manager>();

@@ -37,7 +37,9 @@ result<caf::actor> attach(caf::scoped_actor& self, const caf::actor& front,
             if (auto st = wire::decode(w, f); !st) {
               out = st;
             } else if (!f.has_reply() || !f.reply().ok()) {
-              out = status{code::not_found, f.reply().error()};
+              out = status{code::not_found,
+                           v1::ErrorCode_Name(f.reply().code()) + ": " +
+                               f.reply().error()};
             } else {
               out = d;
             }
@@ -87,7 +89,8 @@ bool await_one(caf::scoped_actor& self, const caf::actor& drive,
           s.error = {code::unavailable,
                      "lost the tape agent mid-stream (" +
                          self->system().render(dm.reason) +
-                         "); nothing of this object is restorable"};
+                         "); nothing of this object is restorable. Check "
+                         "the tape agent and its log, then send it again"};
       },
       caf::after(timeout) >> [&] {});
   return got;
