@@ -80,6 +80,9 @@ start_agent() {
 
 stop_agent() {
   kill "$AGENT_PID"
+  # Bounded: an agent that does not stop is a failure, not a hung test.
+  timeout 60 tail --pid="$AGENT_PID" -f /dev/null \
+    || fail "tape agent did not stop within 60 s of SIGTERM"
   wait "$AGENT_PID" || fail "tape agent exited with an error on SIGTERM"
   AGENT_PID=""
 }

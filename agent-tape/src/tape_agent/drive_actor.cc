@@ -46,8 +46,12 @@ void log_event(const v1::DriveEvent& e) {
     level = spdlog::level::err;
   else if (e.kind() == K::MOUNT_REQUEST || e.kind() == K::EARLY_WARNING)
     level = spdlog::level::warn;
-  spdlog::log(level, "drive {}: {}: {}", e.drive(),
-              v1::DriveEvent::Kind_Name(e.kind()), e.message());
+  // The code, when there is one, so that logs can be searched for it.
+  std::string code = e.code() == v1::ERROR_CODE_UNSPECIFIED
+                         ? ""
+                         : " (" + v1::ErrorCode_Name(e.code()) + ")";
+  spdlog::log(level, "drive {}: {}{}: {}", e.drive(),
+              v1::DriveEvent::Kind_Name(e.kind()), code, e.message());
 }
 
 // Why wire::decode() refused `w`, as a wire error code.

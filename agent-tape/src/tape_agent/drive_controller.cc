@@ -256,9 +256,12 @@ void drive_controller::drop_buffer() {
 std::vector<v1::Frame> drive_controller::fail_stream(v1::ErrorCode c,
                                                      const std::string& why) {
   uint64_t id = receiver_ ? receiver_->stream_id() : 0;
-  std::string what = "object " +
-                     (receiver_ ? receiver_->manifest().object_id() : "?") +
-                     " on drive " + opts_.name + " failed: " + why;
+  std::string what =
+      "object " +
+      (receiver_ ? receiver_->manifest().object_id() + " (" +
+                       receiver_->manifest().name() + ")"
+                 : std::string("?")) +
+      " on drive " + opts_.name + " failed: " + why;
   if (object_begun_) {
     if (auto st = writer_->abort_object(why); !st) {
       what += "; closing its tape file also failed: " + st.message();

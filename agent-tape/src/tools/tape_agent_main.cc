@@ -67,6 +67,33 @@ std::function<status()> make_autoload(drive::virtual_drive* vd,
   };
 }
 
+// Stops the drives (each closes its session first) and the agent, and waits
+// until they are down. Then drops timers still pending in CAF's clock: a
+// pending delayed message holds its receiver, and CAF 0.17 waits for every
+// detached actor to be destroyed before the process can exit.
+void stop_actors(caf::actor_system& sys,
+                 const std::map<std::string, caf::actor>& drives,
+                 const caf::actor& agent) {
+  caf::scoped_actor self{sys};
+  size_t pending = 0;
+  for (auto& kv : drives) {
+    self->monitor(kv.second);
+    self->send_exit(kv.second, caf::exit_reason::user_shutdown);
+    ++pending;
+  }
+  self->monitor(agent);
+  self->send_exit(agent, caf::exit_reason::user_shutdown);
+  ++pending;
+  bool timed_out = false;
+  while (pending > 0 && !timed_out)
+    self->receive([&](caf::down_msg&) { --pending; },
+                  caf::after(std::chrono::seconds(60)) >> [&] {
+                    timed_out = true;
+                    spdlog::error("{} actors did not stop within 60 s", pending);
+                  });
+  sys.clock().cancel_all();
+}
+
 int wait_for_signal() {
   sigset_t set;
   sigemptyset(&set);
@@ -173,7 +200,6 @@ int main(int argc, char** argv) {
   }
   int sig = wait_for_signal();
   spdlog::info("signal {}: closing sessions and stopping", sig);
-  for (auto& kv : drives) caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
+  stop_actors(sys, drives, agent);
   return 0;
 }

@@ -270,15 +270,19 @@ struct drive_actor_test : ::testing::Test {
       self->wait_for(drive);
     }
     drive = nullptr;
+    senders.clear();
     sys.reset();
     cfg.reset();
     ctl.reset();
     gate = nullptr;
   }
 
-  std::unique_ptr<sender> new_sender() {
-    return std::make_unique<sender>(*sys, drive, next_id++);
+  // A sender that lives until stop() (the system waits for it).
+  sender* new_sender() {
+    senders.push_back(std::make_unique<sender>(*sys, drive, next_id++));
+    return senders.back().get();
   }
+  std::vector<std::unique_ptr<sender>> senders;
 
   // Streams a whole object and expects it written.
   void write_good(const std::string& name, const std::string& data,
@@ -366,8 +370,7 @@ TEST_F(drive_actor_test, writes_small_streams_of_known_and_unknown_size) {
   std::string a = random_bytes(300000, 1), b = random_bytes(3000000, 2);
   write_good("a.bin", a, a.size());
   write_good("b.bin", b, -1);  // segments, and credit returned on the way
-  auto s = new_sender();
-  auto fin = s->command(v1::DriveCommand::FINISH_SESSION);
+  auto fin = new_sender()->command(v1::DriveCommand::FINISH_SESSION);
   ASSERT_TRUE(fin.ok()) << fin.error();
   stop();
   check_tape(*this, {{"a.bin", true}, {"b.bin", true}},
@@ -489,16 +492,16 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(drive_actor_test, lost_sender_fails_the_object_and_the_drive_goes_on) {
   load_cartridge();
   start();
-  caf::scoped_actor watcher{*sys};
+  auto watcher = std::make_unique<caf::scoped_actor>(*sys);
   v1::Frame sub;
   sub.mutable_command()->set_op(v1::DriveCommand::SUBSCRIBE);
-  watcher->request(drive, answer, wire::encode(sub))
+  (*watcher)->request(drive, answer, wire::encode(sub))
       .receive([](wire::wire_frame&) {},
                [](caf::error& e) { FAIL() << caf::to_string(e); });
   std::string a = random_bytes(100000, 1), z = random_bytes(100000, 3);
   write_good("a.bin", a, a.size());
   {
-    auto s = new_sender();
+    auto s = std::make_unique<sender>(*sys, drive, next_id++);
     ASSERT_TRUE(s->open("lost.bin", -1).has_accepted());
     uint64_t seq = 0;
     s->send_data(random_bytes(5 * chunk_size, 7), seq);
@@ -506,7 +509,7 @@ TEST_F(drive_actor_test, lost_sender_fails_the_object_and_the_drive_goes_on) {
   bool failed = false;
   while (!failed) {
     bool got = false;
-    watcher->receive(
+    (*watcher)->receive(
         [&](wire::wire_frame& w) {
           v1::Frame f;
           ASSERT_TRUE(wire::decode(w, f).ok());
@@ -522,6 +525,7 @@ TEST_F(drive_actor_test, lost_sender_fails_the_object_and_the_drive_goes_on) {
         caf::after(answer) >> [] {});
     ASSERT_TRUE(got) << "no OBJECT_FAILED event after the sender died";
   }
+  watcher.reset();
   write_good("z.bin", z, z.size());
   stop();
   check_tape(*this, {{"a.bin", true}, {"lost.bin", false}, {"z.bin", true}},

@@ -1,5 +1,7 @@
 #include "tapeline/caf/node.h"
 
+#include <malloc.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/openssl/manager.hpp>
@@ -14,6 +16,11 @@ status prepare(caf::actor_system_config& cfg, const node_options& opts) {
   TL_RETURN_IF_ERROR(validate(opts.tls, std::time(nullptr), opts.role));
   if (!openssl_error_queue_workaround())
     return {code::internal, "OpenSSL error-queue workaround missing"};
+  // Frames are megabyte buffers allocated and freed at a high rate. Keep
+  // them on the heap (no mmap/munmap and page faults per frame) and do not
+  // give memory back to the kernel between frames.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   wire::register_types(cfg);
   cfg.load<caf::io::middleman>();
   cfg.load<caf::openssl::manager>();

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <caf/openssl/remote_actor.hpp>
 
+#include <algorithm>
 #include <random>
 
 #include "tapeline/caf/node.h"
@@ -55,6 +56,8 @@ result<caf::actor> attach(caf::scoped_actor& self, const caf::actor& front,
 struct stream_state {
   uint64_t credit = 0;
   bool accepted = false;
+  bool receipts = false;   // the drive sends received_bytes
+  uint64_t received = 0;   // payload bytes the drive has received
   std::optional<v1::StreamResult> result;
   status error;
 };
@@ -74,9 +77,11 @@ bool await_one(caf::scoped_actor& self, const caf::actor& drive,
         }
         if (f.has_accepted()) {
           s.accepted = true;
+          s.receipts = f.accepted().sends_receipts();
           s.credit += f.accepted().credit_bytes();
         } else if (f.has_credit()) {
           s.credit += f.credit().bytes();
+          s.received = std::max(s.received, f.credit().received_bytes());
         } else if (f.has_result()) {
           s.result = f.result();
         } else if (f.has_abort()) {
@@ -142,12 +147,11 @@ result<v1::StreamResult> send_object(caf::actor_system& sys,
     p.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
     opts.on_progress(p);
   };
+  // Each payload is read straight into the frame that carries it.
+  wire::chunk_builder builder(opts.chunk_bytes);
   for (;;) {
-    v1::Frame c;
-    auto* chunk = c.mutable_chunk();
-    std::string* data = chunk->mutable_data();
-    data->resize(opts.chunk_bytes);
-    auto n = src.read(data->data(), data->size());
+    char* data = builder.payload();
+    auto n = src.read(data, builder.max_payload());
     if (!n) {
       v1::Frame a;
       a.mutable_abort()->set_stream_id(id);
@@ -157,16 +161,17 @@ result<v1::StreamResult> send_object(caf::actor_system& sys,
       return n.error().with_context("reading the payload");
     }
     if (*n == 0) break;
-    data->resize(*n);
-    hash.update(data->data(), *n);
-    chunk->set_stream_id(id);
-    chunk->set_seq(seq++);
-    chunk->set_crc32c(crc32c(data->data(), *n));
-    while (s.credit < *n && !s.result) TL_RETURN_IF_ERROR(wait());
+    hash.update(data, *n);
+    const uint32_t crc = crc32c(data, *n);
+    auto may_send = [&] {
+      return s.credit >= *n &&
+             (!s.receipts || total - s.received < opts.window_bytes);
+    };
+    while (!may_send() && !s.result) TL_RETURN_IF_ERROR(wait());
     if (s.result) return *s.result;  // the drive gave up early
     s.credit -= *n;
     total += *n;
-    self->send(*drive, wire::encode(c));
+    self->send(*drive, builder.seal(id, seq++, *n, crc));
     if ((seq & 15) == 0) {
       // Notice an early failure without waiting for credit to run out.
       await_one(self, *drive, s, std::chrono::milliseconds(0));

@@ -42,6 +42,10 @@ struct send_options {
   // giving up. Spanning waits for an operator, so this is long by default.
   std::chrono::seconds answer_timeout{3600};
   bool finish_session = false;   // ask the drive to write its catalog after
+  // Most payload bytes on their way (sent, not yet received by the drive),
+  // when the drive acknowledges receipt. Credit bounds the drive's buffer;
+  // this bounds what piles up in our own node and socket.
+  uint64_t window_bytes = 32ull << 20;
   std::function<void(const progress_info&)> on_progress;  // ~1 per second
 };
 

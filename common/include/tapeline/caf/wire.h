@@ -43,6 +43,45 @@ wire_frame encode(v1::Frame& f);
 status decode(const wire_frame& w, v1::Frame& out,
               size_t max_bytes = max_frame_bytes);
 
+// Builds chunk frames in place, so that a payload is read straight into the
+// frame that carries it (no protobuf copy on the sender's hot path).
+//
+// The frame is a valid `Frame{version, chunk: StreamChunk}` in protobuf's
+// wire format. Its varints are padded to a fixed width (protobuf parsers
+// accept any varint of up to 10 bytes), which fixes the header's size
+// before the payload's length is known. Fields come in the order version,
+// chunk{stream_id, seq, crc32c, data}.
+class chunk_builder {
+ public:
+  static constexpr size_t header_bytes = 41;
+  explicit chunk_builder(size_t max_payload);
+  // Where to put up to max_payload() bytes of payload.
+  char* payload() { return frame_.bytes.data() + header_bytes; }
+  size_t max_payload() const { return max_payload_; }
+  // Writes the header for `n` payload bytes and hands the frame over. The
+  // builder then prepares a fresh buffer.
+  wire_frame seal(uint64_t stream_id, uint64_t seq, size_t n, uint32_t crc32c);
+
+ private:
+  size_t max_payload_;
+  wire_frame frame_;
+};
+
+// A chunk read in place: the fields, and where its data sits in the frame.
+struct chunk_view {
+  uint64_t stream_id = 0;
+  uint64_t seq = 0;
+  uint32_t crc32c = 0;
+  size_t data_offset = 0;  // into wire_frame::bytes
+  size_t data_length = 0;
+};
+
+// If `w` is a chunk frame, fills `out` without copying the data and returns
+// true. False for any other frame (use decode()), and for a chunk that does
+// not parse, with `err` saying why. Checks the size cap first.
+bool peek_chunk(const wire_frame& w, chunk_view& out, status& err,
+                size_t max_bytes = max_frame_bytes);
+
 // Registers wire_frame with CAF. Call on every actor_system_config.
 void register_types(caf::actor_system_config& cfg);
 
