@@ -143,6 +143,17 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
   return {
       [=](wire::wire_frame& w) {
         auto& st = self->state;
+        // The hot path: a chunk is read in place, its buffer kept as is.
+        wire::chunk_view cv;
+        status peek_error;
+        if (wire::peek_chunk(w, cv, peek_error)) {
+          auto out = st.ctl->on_chunk(cv.stream_id, cv.seq, cv.crc32c,
+                                      std::move(w.bytes), cv.data_offset,
+                                      cv.data_length);
+          send_frames(self, out);
+          schedule_pump(self);
+          return;
+        }
         v1::Frame f;
         if (auto err = wire::decode(w, f); !err) {
           spdlog::error("drive {}: refused frame from a peer: {}",

@@ -10,6 +10,9 @@
 namespace tapeline::tape_agent {
 namespace {
 
+// Payload bytes between two receipts to the sender.
+constexpr uint64_t receipt_interval = 8ull << 20;
+
 double now_seconds() {
   using namespace std::chrono;
   return duration<double>(steady_clock::now().time_since_epoch()).count();
@@ -140,6 +143,7 @@ v1::Frame drive_controller::credit_frame(uint64_t bytes) const {
   v1::Frame f;
   f.mutable_credit()->set_stream_id(receiver_->stream_id());
   f.mutable_credit()->set_bytes(bytes);
+  f.mutable_credit()->set_received_bytes(receiver_->received());
   return f;
 }
 
@@ -181,18 +185,35 @@ std::vector<v1::Frame> drive_controller::on_open(const v1::StreamOpen& o) {
   a->set_credit_bytes(receiver_->initial_credit());
   a->set_volume_id(label_.volume_id());
   a->set_file_number(writer_->file_number());
+  a->set_sends_receipts(true);
+  receipt_due_ = 0;
   return {f};
 }
 
 std::vector<v1::Frame> drive_controller::on_chunk(v1::StreamChunk& c) {
-  if (!receiver_ || c.stream_id() != receiver_->stream_id()) return {};
-  if (auto err = receiver_->on_chunk(c))
+  const size_t n = c.data().size();
+  return on_chunk(c.stream_id(), c.seq(), c.crc32c(),
+                  std::move(*c.mutable_data()), 0, n);
+}
+
+std::vector<v1::Frame> drive_controller::on_chunk(uint64_t stream_id,
+                                                  uint64_t seq, uint32_t crc,
+                                                  std::string&& frame,
+                                                  size_t off, size_t n) {
+  if (!receiver_ || stream_id != receiver_->stream_id()) return {};
+  if (off > frame.size() || n > frame.size() - off)
+    return fail_stream(v1::MALFORMED_FRAME, "chunk data outside its frame");
+  if (auto err = receiver_->on_chunk(seq, crc, frame.data() + off, n))
     return fail_stream(err->code, err->message);
   if (stream_start_ < 0) stream_start_ = last_pace_ = now();
-  bytes_in_ += c.data().size();
-  buffered_ += c.data().size();
-  queue_.emplace_back(std::move(*c.mutable_data()));
-  return {};
+  bytes_in_ += n;
+  buffered_ += n;
+  queue_.push_back(piece{std::move(frame), off, off + n});
+  // Receipts let the sender bound what it has in flight (wire-protocol.md).
+  receipt_due_ += n;
+  if (receipt_due_ < receipt_interval) return {};
+  receipt_due_ = 0;
+  return {credit_frame(0)};
 }
 
 std::vector<v1::Frame> drive_controller::on_close(const v1::StreamClose& c) {
@@ -248,7 +269,6 @@ void drive_controller::drop_buffer() {
   allowance_ = 0;
   throttled_ = false;
   queue_.clear();
-  front_offset_ = 0;
   buffered_ = 0;
   segment_left_ = 0;
 }
@@ -337,18 +357,15 @@ status drive_controller::feed_writer(uint64_t budget,
       TL_RETURN_IF_ERROR(on_writer_progress(writer_->begin_segment(seg)));
       if (state_ != state::writing) break;
     }
-    std::string& front = queue_.front();
-    uint64_t n = front.size() - front_offset_;
+    piece& front = queue_.front();
+    uint64_t n = front.end - front.begin;
     if (!known) n = std::min(n, segment_left_);
-    auto p = writer_->append(front.data() + front_offset_, n);
-    front_offset_ += n;
+    auto p = writer_->append(front.buf.data() + front.begin, n);
+    front.begin += n;
     buffered_ -= n;
     done += n;
     if (!known) segment_left_ -= n;
-    if (front_offset_ == front.size()) {
-      queue_.pop_front();
-      front_offset_ = 0;
-    }
+    if (front.begin == front.end) queue_.pop_front();
     if (uint64_t g = receiver_->on_freed(n)) out.push_back(credit_frame(g));
     TL_RETURN_IF_ERROR(on_writer_progress(p));
   }

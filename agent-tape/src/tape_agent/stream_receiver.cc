@@ -27,39 +27,46 @@ uint64_t stream_receiver::initial_credit() {
 
 std::optional<stream_error> stream_receiver::on_chunk(
     const v1::StreamChunk& c) {
+  return on_chunk(c.seq(), c.crc32c(), c.data().data(), c.data().size());
+}
+
+std::optional<stream_error> stream_receiver::on_chunk(uint64_t seq,
+                                                      uint32_t crc_in,
+                                                      const char* data,
+                                                      size_t n) {
   const std::string where = "stream " + std::to_string(id_) + " chunk " +
-                            std::to_string(c.seq());
+                            std::to_string(seq);
   if (closed_) return fail(v1::MALFORMED_FRAME, where + ": after close");
-  if (c.seq() < next_seq_)
+  if (seq < next_seq_)
     return fail(v1::SEQUENCE_DUPLICATE,
                 where + ": duplicate (expected " + std::to_string(next_seq_) +
                     ")");
-  if (c.seq() > next_seq_)
+  if (seq > next_seq_)
     return fail(v1::SEQUENCE_GAP, where + ": gap (expected " +
                                       std::to_string(next_seq_) + ")");
-  if (c.data().size() > max_chunk_)
+  if (n > max_chunk_)
     return fail(v1::OVERSIZE_FRAME,
-                where + ": " + std::to_string(c.data().size()) +
+                where + ": " + std::to_string(n) +
                     " bytes exceeds the " + std::to_string(max_chunk_) +
                     "-byte chunk limit");
-  if (received_ + c.data().size() > granted_)
+  if (received_ + n > granted_)
     return fail(v1::CREDIT_EXCEEDED,
                 where + ": sender exceeded its credit of " +
                     std::to_string(granted_) + " bytes");
-  uint32_t crc = crc32c(c.data().data(), c.data().size());
-  if (crc != c.crc32c())
+  uint32_t crc = crc32c(data, n);
+  if (crc != crc_in)
     return fail(v1::BAD_CHECKSUM,
                 where + ": CRC32C mismatch (frame says " +
-                    std::to_string(c.crc32c()) + ", data has " +
+                    std::to_string(crc_in) + ", data has " +
                     std::to_string(crc) + ")");
   int64_t expected = manifest_.expected_size();
   if (expected >= 0 &&
-      received_ + c.data().size() > static_cast<uint64_t>(expected))
+      received_ + n > static_cast<uint64_t>(expected))
     return fail(v1::SIZE_MISMATCH,
                 where + ": payload exceeds the announced " +
                     std::to_string(expected) + " bytes");
   ++next_seq_;
-  received_ += c.data().size();
+  received_ += n;
   return std::nullopt;
 }
 

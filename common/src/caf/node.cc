@@ -28,7 +28,12 @@ status prepare(caf::actor_system_config& cfg, const node_options& opts) {
   cfg.openssl_key = opts.tls.key;
   cfg.openssl_cafile = opts.tls.cafile;
   cfg.openssl_passphrase = opts.tls.passphrase;
-  if (opts.threads > 0) cfg.set("scheduler.max-threads", opts.threads);
+  // Our heavy actors are detached (drives) or blocking (senders); the
+  // scheduler only runs light ones. One worker, which sleeps soon when idle
+  // instead of spinning: every spinning cycle is taken from TLS and the disk.
+  cfg.set("scheduler.max-threads", opts.threads > 0 ? opts.threads : 1);
+  cfg.set("work-stealing.aggressive-poll-attempts", 10);
+  cfg.set("work-stealing.moderate-poll-attempts", 50);
   // Our frames are up to 4 MiB; let the multiplexer read them in few calls.
   cfg.set("middleman.max-consecutive-reads", 256);
   return {};

@@ -65,6 +65,10 @@ class drive_controller {
 
   std::vector<v1::Frame> on_open(const v1::StreamOpen& o);
   std::vector<v1::Frame> on_chunk(v1::StreamChunk& c);  // takes c.data
+  // A chunk read in place: keeps `frame` and uses bytes [off, off + n).
+  std::vector<v1::Frame> on_chunk(uint64_t stream_id, uint64_t seq,
+                                  uint32_t crc, std::string&& frame,
+                                  size_t off, size_t n);
   std::vector<v1::Frame> on_close(const v1::StreamClose& c);
   std::vector<v1::Frame> on_abort(const v1::StreamAbort& a);
   // The sender's node or actor went away mid-stream.
@@ -115,9 +119,16 @@ class drive_controller {
 
   // The stream in progress.
   std::optional<stream_receiver> receiver_;
-  std::deque<std::string> queue_;  // received payload, oldest first
-  size_t front_offset_ = 0;        // bytes of queue_.front() already written
+  // Received payload, oldest first: each piece is a received buffer and the
+  // range of it not yet written.
+  struct piece {
+    std::string buf;
+    size_t begin = 0;
+    size_t end = 0;
+  };
+  std::deque<piece> queue_;
   uint64_t buffered_ = 0;          // bytes in queue_ not yet written
+  uint64_t receipt_due_ = 0;       // received since the last receipt
   uint64_t segment_left_ = 0;      // unknown size: bytes left in segment
   uint64_t segment_bytes_ = 0;
   bool object_begun_ = false;

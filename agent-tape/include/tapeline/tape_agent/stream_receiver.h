@@ -41,6 +41,9 @@ class stream_receiver {
   // Checks one chunk. On success the caller owns c.data and has counted it
   // as buffered. On error the stream must be aborted.
   std::optional<stream_error> on_chunk(const v1::StreamChunk& c);
+  // The same for a chunk read in place (wire::peek_chunk).
+  std::optional<stream_error> on_chunk(uint64_t seq, uint32_t crc,
+                                       const char* data, size_t n);
   std::optional<stream_error> on_close(const v1::StreamClose& c);
 
   // The writer freed `n` buffered bytes. Returns the credit to send now
