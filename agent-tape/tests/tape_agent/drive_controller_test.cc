@@ -61,7 +61,13 @@ class pacing_test : public ::testing::TestWithParam<bool> {
     c.set_crc32c(crc32c(c.data().data(), c.data().size()));
     sha_.update(c.data().data(), c.data().size());
     auto out = ctl_->on_chunk(c);
-    ASSERT_TRUE(out.empty()) << out[0].DebugString();
+    // The only answer to a good chunk: a receipt every 8 MiB received.
+    for (const auto& f : out) {
+      ASSERT_TRUE(f.has_credit()) << f.DebugString();
+      EXPECT_EQ(f.credit().bytes(), 0u);
+      EXPECT_EQ(f.credit().received_bytes(), seq_ * mib);
+      receipts_.push_back(f.credit().received_bytes());
+    }
   }
   uint64_t buffered() { return ctl_->status_report().buffer_used(); }
 
@@ -69,6 +75,7 @@ class pacing_test : public ::testing::TestWithParam<bool> {
   double now_ = 100.0;
   uint64_t seq_ = 0;
   sha256 sha_;
+  std::vector<uint64_t> receipts_;
   std::unique_ptr<drive_controller> ctl_;
 };
 
@@ -107,6 +114,8 @@ TEST_P(pacing_test, writes_no_faster_than_input_until_half_full) {
   ASSERT_TRUE(out[0].has_result());
   EXPECT_TRUE(out[0].result().ok()) << out[0].result().error();
   EXPECT_EQ(out[0].result().payload_bytes(), 40 * mib);
+  EXPECT_EQ(receipts_, (std::vector<uint64_t>{8 * mib, 16 * mib, 24 * mib,
+                                              32 * mib, 40 * mib}));
 }
 
 INSTANTIATE_TEST_SUITE_P(pacing, pacing_test, ::testing::Bool(),
