@@ -23,10 +23,6 @@ void send_frames(self_ptr self, std::vector<v1::Frame>& frames) {
   }
 }
 
-void send_frames_or_drop(self_ptr self, std::vector<v1::Frame> frames) {
-  send_frames(self, frames);
-}
-
 void schedule_pump(self_ptr self) {
   auto& st = self->state;
   if (st.pump_scheduled || !st.ctl->wants_pump()) return;
@@ -133,8 +129,16 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
   // still exists (attached functors run after it is destroyed).
   self->set_exit_handler([=](caf::exit_msg& msg) {
     auto& ctl = self->state.ctl;
-    if (ctl->busy())
-      send_frames_or_drop(self, ctl->on_peer_lost("the tape agent is stopping"));
+    if (ctl->busy()) {
+      v1::StreamAbort a;
+      a.set_stream_id(ctl->stream_id());
+      a.set_code(v1::SHUTTING_DOWN);
+      a.set_reason("the tape agent is stopping (" +
+                   self->system().render(msg.reason) +
+                   "); send the object again once it is back");
+      auto out = ctl->on_abort(a);
+      send_frames(self, out);
+    }
     if (auto st = ctl->finish_session(); !st)
       spdlog::error("drive {}: closing the session at shutdown failed: {}",
                     ctl->options().name, st.to_string());

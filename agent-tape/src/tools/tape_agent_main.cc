@@ -37,33 +37,28 @@ std::unique_ptr<drive::tape_drive> make_drive(const tape_agent::drive_config& d)
   return std::make_unique<drive::virtual_drive>(vo);
 }
 
-// An autoloader for virtual drives: the next blank cartridge of the shelf.
+// An autoloader for virtual drives: the first blank cartridge of the drive's
+// media type on the shelf, by barcode.
 std::function<status()> make_autoload(drive::virtual_drive* vd,
-                                      const std::string& library) {
-  return [vd, library]() -> status {
-    std::vector<std::string> barcodes;
+                                      const std::string& library,
+                                      const std::string& media_type) {
+  return [vd, library, media_type]() -> status {
+    std::vector<std::string> paths;
     std::error_code ec;
     for (auto& e : std::filesystem::directory_iterator(library, ec))
-      if (e.path().extension() == ".vtape")
-        barcodes.push_back(e.path().stem().string());
-    std::sort(barcodes.begin(), barcodes.end());
-    for (const auto& b : barcodes) {
-      if (!vd->load(b)) continue;
-      // Blank: nothing recorded from the beginning of tape.
-      char probe[1];
-      bool blank = vd->open().ok() && vd->rewind().ok();
-      if (blank) {
-        auto r = vd->read_record(probe, 0);
-        blank = r.ok() && r->what == drive::read_outcome::end_of_data;
-        vd->rewind();
-      }
-      if (blank) {
-        spdlog::info("autoloader: loaded blank cartridge {}", b);
-        return {};
-      }
-      vd->eject();
+      if (e.path().extension() == ".vtape") paths.push_back(e.path().string());
+    std::sort(paths.begin(), paths.end());
+    for (const auto& path : paths) {
+      auto c = drive::inspect_cartridge(path);
+      if (!c || c->records > 0 || c->filemarks > 0) continue;
+      if (c->spec.media_type != media_type || c->spec.write_protected) continue;
+      if (auto st = vd->load(c->spec.barcode); !st) return st;
+      spdlog::info("autoloader: loaded blank {} cartridge {}", media_type,
+                   c->spec.barcode);
+      return {};
     }
-    return {code::no_media, "no blank cartridge left on the shelf " + library};
+    return {code::no_media, "no blank " + media_type +
+                                " cartridge left on the shelf " + library};
   };
 }
 
@@ -175,7 +170,7 @@ int main(int argc, char** argv) {
     o.buffer_bytes = d.buffer;
     if (d.backend == "virtual" && d.autoload)
       o.autoload = make_autoload(static_cast<drive::virtual_drive*>(dev.get()),
-                                 d.library_dir);
+                                 d.library_dir, d.media_type);
     auto name = d.name;
     auto ctl = std::make_shared<tape_agent::drive_controller>(
         o, std::move(dev), [](const v1::DriveEvent&) {});
