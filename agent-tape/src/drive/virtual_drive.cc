@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cartridge_file.h"
+#include "tapeline/common/clock.h"
 #include "tapeline/drive/speed_model.h"
 
 namespace tapeline::drive {
@@ -14,10 +15,6 @@ namespace {
 
 constexpr size_t max_record = 64u << 20;
 
-double system_now() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
 
 void system_sleep(double s) {
   if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
@@ -37,7 +34,7 @@ struct virtual_drive::impl {
 
   explicit impl(virtual_drive_options o)
       : opts(std::move(o)), speed(opts.speed) {
-    if (!opts.now) opts.now = system_now;
+    if (!opts.now) opts.now = monotonic_seconds;
     if (!opts.sleep_for) opts.sleep_for = system_sleep;
   }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "tapeline/common/clock.h"
 #include "tapeline/tape/volume_reader.h"
 
 namespace tapeline::tape_agent {
@@ -12,27 +13,6 @@ namespace {
 
 // Payload bytes between two receipts to the sender.
 constexpr uint64_t receipt_interval = 8ull << 20;
-
-double now_seconds() {
-  using namespace std::chrono;
-  return duration<double>(steady_clock::now().time_since_epoch()).count();
-}
-
-std::string random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (FILE* f = std::fopen("/dev/urandom", "rb")) {
-    size_t got = std::fread(raw.data(), 1, bytes, f);
-    std::fclose(f);
-    (void)got;
-  }
-  std::string out;
-  static const char* d = "0123456789abcdef";
-  for (unsigned char c : raw) {
-    out += d[c >> 4];
-    out += d[c & 15];
-  }
-  return out;
-}
 
 v1::ErrorCode to_error_code(const status& st) {
   switch (st.error_code()) {
@@ -239,7 +219,7 @@ std::vector<v1::Frame> drive_controller::on_peer_lost(const std::string& why) {
 }
 
 double drive_controller::now() const {
-  return opts_.clock ? opts_.clock() : now_seconds();
+  return opts_.clock ? opts_.clock() : monotonic_seconds();
 }
 
 uint64_t drive_controller::paced_budget(uint64_t budget) {
@@ -314,7 +294,7 @@ status drive_controller::on_writer_progress(const result<tape::progress>& p) {
 }
 
 status drive_controller::try_continue_on_new_volume() {
-  last_media_poll_ = now_seconds();
+  last_media_poll_ = monotonic_seconds();
   if (opts_.autoload) {
     auto inf = drive_->info();
     if (inf && !inf->loaded) {
@@ -385,7 +365,7 @@ bool drive_controller::wants_pump() const {
 std::vector<v1::Frame> drive_controller::pump(uint64_t budget) {
   std::vector<v1::Frame> out;
   if (state_ == state::waiting_for_media) {
-    if (now_seconds() - last_media_poll_ < opts_.media_poll_seconds) return out;
+    if (monotonic_seconds() - last_media_poll_ < opts_.media_poll_seconds) return out;
     if (auto st = try_continue_on_new_volume(); !st)
       return fail_stream(to_error_code(st), st.message());
     if (state_ != state::writing) return out;
