@@ -66,6 +66,25 @@ bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
   return !host.empty();
 }
 
+// One line per drive: what an operator wants at a glance.
+void print_drives(const v1::DriveCommandReply& r) {
+  auto line = [](const v1::DriveStatus& d) {
+    std::cout << "  " << d.drive() << "  " << d.media_type() << "  "
+              << d.state() << "  tape "
+              << (d.loaded() ? (d.volume_id().empty() ? "(unlabelled)"
+                                                      : d.volume_id())
+                             : "(none)")
+              << (d.write_protected() ? " write-protected" : "") << "  file "
+              << d.file_number() << "  buffer "
+              << format_bytes(d.buffer_used()) << " of "
+              << format_bytes(d.buffer_capacity()) << "  written "
+              << format_bytes(d.bytes_written()) << "  backhitches "
+              << d.backhitches() << "  (" << d.device() << ")\n";
+  };
+  for (const auto& d : r.drives()) line(d);
+  if (r.drives_size() == 0 && r.has_status()) line(r.status());
+}
+
 v1::ObjectKind parse_kind(const std::string& k) {
   if (k == "vdi-full") return v1::VDI_FULL;
   if (k == "vdi-delta") return v1::VDI_DELTA;
@@ -152,11 +171,13 @@ int main(int argc, char** argv) {
       std::cerr << "tapeline-send: " << r.error().message() << "\n";
       return 1;
     }
-    if (json)
+    if (json) {
       std::cout << to_json(*r) << "\n";
-    else if (r->ok())
-      std::cout << command << ": ok" << (r->detail().empty() ? "" : ": " + r->detail())
-                << "\n";
+    } else if (r->ok()) {
+      std::cout << command << ": ok"
+                << (r->detail().empty() ? "" : ": " + r->detail()) << "\n";
+      if (r->drives_size() > 0 || r->has_status()) print_drives(*r);
+    }
     if (!r->ok()) {
       if (!json) std::cerr << "tapeline-send: " << command << ": " << r->error() << "\n";
       return 1;
