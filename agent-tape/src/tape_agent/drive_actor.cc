@@ -207,10 +207,6 @@ caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) 
           spdlog::warn("drive {}: {}", self->state.ctl->options().name,
                        st.message());
       },
-      [=](finish_atom) -> caf::result<bool> {
-        auto st = self->state.ctl->finish_session();
-        return st.ok();
-      },
   };
 }
 

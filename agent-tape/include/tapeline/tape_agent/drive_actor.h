@@ -24,7 +24,6 @@ namespace tapeline::tape_agent {
 
 using pump_atom = caf::atom_constant<caf::atom("pump")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
-using finish_atom = caf::atom_constant<caf::atom("finish")>;
 
 struct drive_actor_state {
   std::shared_ptr<drive_controller> ctl;
