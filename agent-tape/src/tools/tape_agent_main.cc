@@ -154,7 +154,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
-    std::cout << "configuration ok: " << conf.drives.size() << " drives\n";
+    std::cout << "configuration ok: " << conf.file << ", listening on "
+              << conf.listen << ":" << conf.port << ", "
+              << conf.drives.size() << " drives\n";
+    for (const auto& d : conf.drives)
+      std::cout << "  " << d.name << "  " << d.backend << "  "
+                << (d.backend == "st" ? d.device : d.slot_dir) << "  "
+                << d.media_type << "  pool " << d.pool << "  record "
+                << format_bytes(d.record_size) << "  buffer "
+                << format_bytes(d.buffer)
+                << (d.speed_model ? "  speed model" : "")
+                << (d.autoload ? "  autoload" : "") << "\n";
     return 0;
   }
   caf::actor_system sys{cfg};
@@ -176,7 +186,7 @@ int main(int argc, char** argv) {
         o, std::move(dev), [](const v1::DriveEvent&) {});
     drives[name] = sys.spawn<caf::detached>(tape_agent::drive_actor, ctl);
     caf::anon_send(drives[name], tape_agent::start_atom::value);
-    spdlog::info("drive {}: {} {} ({}), record {} , buffer {}", name,
+    spdlog::info("drive {}: {} {} ({}), record {}, buffer {}", name,
                  d.backend, d.backend == "st" ? d.device : d.slot_dir,
                  d.media_type, format_bytes(d.record_size), format_bytes(d.buffer));
   }
