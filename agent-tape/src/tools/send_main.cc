@@ -123,7 +123,9 @@ int main(int argc, char** argv) {
   app.add_option("--ca", ca, "the site CA certificate (PEM)")->required();
   app.add_flag("--finish-session", finish, "write the tape's session catalog after the object");
   app.add_option("--command", command,
-                 "instead of sending: status, list, finish-session, eject, verify, label");
+                 "instead of sending: status, list, finish-session, eject, verify, label, "
+                 "watch (print drive events until interrupted; all drives "
+                 "without --drive)");
   app.add_option("--file-number", file_number, "tape file for --command verify");
   app.add_flag("--json", json, "print the result as JSON");
   app.add_flag("--progress", progress, "print progress to stderr every second");
@@ -148,6 +150,31 @@ int main(int argc, char** argv) {
   }
   caf::actor_system sys{cfg};
 
+  if (command == "watch") {
+    // One line per drive event until interrupted: what an operator keeps
+    // open in a terminal until the coordinator's `tapeline watch` exists.
+    auto st = stream::watch_events(
+        sys, host, port, drive, [&](const v1::DriveEvent& e) {
+          if (json) {
+            std::cout << to_json(e) << std::endl;
+          } else {
+            std::cout << e.drive() << " " << v1::DriveEvent::Kind_Name(e.kind())
+                      << (e.volume_id().empty() ? "" : " " + e.volume_id())
+                      << ": " << e.message() << std::endl;
+          }
+          return true;
+        },
+        [](const std::vector<std::string>& drives) {
+          std::cerr << "watching";
+          for (const auto& d : drives) std::cerr << " " << d;
+          std::cerr << " (Ctrl-C to stop)" << std::endl;
+        });
+    if (!st) {
+      std::cerr << "tapeline-send: watch: " << st.message() << "\n";
+      return 1;
+    }
+    return 0;
+  }
   if (!command.empty()) {
     static const std::map<std::string, v1::DriveCommand::Op> ops = {
         {"status", v1::DriveCommand::STATUS},

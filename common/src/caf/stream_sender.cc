@@ -249,4 +249,59 @@ result<v1::DriveCommandReply> send_command(caf::actor_system& sys,
   return out;
 }
 
+status watch_events(caf::actor_system& sys, const std::string& host,
+                    uint16_t port, const std::string& drive,
+                    const std::function<bool(const v1::DriveEvent&)>& on_event,
+                    const std::function<void(const std::vector<std::string>&)>&
+                        on_ready) {
+  auto front = connect(sys, host, port);
+  if (!front) return front.error();
+  caf::scoped_actor self{sys};
+  std::vector<std::string> names;
+  if (!drive.empty()) {
+    names.push_back(drive);
+  } else {
+    v1::DriveCommand list;
+    list.set_op(v1::DriveCommand::LIST);
+    auto r = send_command(sys, host, port, list);
+    if (!r) return r.error();
+    for (const auto& d : r->drives()) names.push_back(d.drive());
+  }
+  size_t watching = 0;
+  for (const auto& name : names) {
+    auto d = attach(self, *front, name);
+    if (!d) return d.error();
+    self->monitor(*d);
+    v1::Frame q;
+    q.mutable_command()->set_op(v1::DriveCommand::SUBSCRIBE);
+    q.mutable_command()->set_drive(name);
+    status sub;
+    self->request(*d, std::chrono::seconds(30), wire::encode(q))
+        .receive([&](wire::wire_frame&) {},
+                 [&](caf::error& e) {
+                   sub = {code::unavailable,
+                          "SUBSCRIBE " + name + ": " + sys.render(e)};
+                 });
+    TL_RETURN_IF_ERROR(sub);
+    ++watching;
+  }
+  if (on_ready) on_ready(names);
+  bool go_on = true;
+  status out;
+  while (go_on && watching > 0) {
+    self->receive(
+        [&](wire::wire_frame& w) {
+          v1::Frame f;
+          if (wire::decode(w, f).ok() && f.has_event())
+            go_on = on_event(f.event());
+        },
+        [&](caf::down_msg& dm) {
+          --watching;
+          out = {code::unavailable, "lost the tape agent (" +
+                                        sys.render(dm.reason) + ")"};
+        });
+  }
+  return watching == 0 ? out : status{};
+}
+
 }  // namespace tapeline::stream

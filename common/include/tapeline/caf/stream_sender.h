@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
@@ -61,5 +62,15 @@ result<v1::DriveCommandReply> send_command(caf::actor_system& sys,
                                            const std::string& host,
                                            uint16_t port,
                                            const v1::DriveCommand& cmd);
+
+// Subscribes to the events of `drive` (every drive when empty), calls
+// `on_ready` with the drives once subscribed, then `on_event` for each
+// event, until `on_event` returns false or the agent goes away (then a
+// status saying so). Blocks the calling thread.
+status watch_events(
+    caf::actor_system& sys, const std::string& host, uint16_t port,
+    const std::string& drive,
+    const std::function<bool(const v1::DriveEvent&)>& on_event,
+    const std::function<void(const std::vector<std::string>&)>& on_ready = {});
 
 }  // namespace tapeline::stream
