@@ -20,6 +20,7 @@ function(tapeline_tests dir)
     add_executable(${_n} "${_t}")
     set_target_properties(${_n} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
     target_link_libraries(${_n} PRIVATE ${ARGN} GTest::gtest GTest::gmock GTest::gtest_main)
+    target_include_directories(${_n} PRIVATE "${PROJECT_SOURCE_DIR}/tests/support/include")
     target_compile_definitions(${_n} PRIVATE
       TAPELINE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
       TAPELINE_BINARY_DIR="${PROJECT_BINARY_DIR}")

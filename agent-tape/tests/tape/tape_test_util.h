@@ -15,31 +15,13 @@
 #include "tapeline/common/checksum.h"
 #include "tapeline/drive/virtual_drive.h"
 #include "tapeline/tape/volume_writer.h"
+#include "tapeline/testing/support.h"
 
 namespace tapeline::tape::testing {
 
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline void write_file(const std::string& path, const std::string& data) {
-  std::ofstream(path, std::ios::binary) << data;
-}
-
-// Runs `cmd` with sh; returns its exit code, stdout+stderr in *out.
-inline int run(const std::string& cmd, std::string* out = nullptr) {
-  std::string all;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) all.append(buf, n);
-  int rc = pclose(p);
-  if (out) *out = all;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using tapeline::testing::read_file;
+using tapeline::testing::run;
+using tapeline::testing::write_file;
 
 inline std::string random_bytes(size_t n, uint64_t seed) {
   std::mt19937_64 g(seed);

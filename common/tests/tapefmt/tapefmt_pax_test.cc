@@ -8,31 +8,15 @@
 #include <sstream>
 
 #include "tapeline/tapefmt/pax.h"
+#include "tapeline/testing/support.h"
 #include "tapeline/tapefmt/tape_file_reader.h"
 
 namespace tapeline::tapefmt {
 namespace {
 
-int run(const std::string& cmd, std::string* out) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  out->clear();
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int rc = pclose(p);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using tapeline::testing::run;
 
-struct tapefmt_pax : ::testing::Test {
-  std::string dir;
-  void SetUp() override {
-    char t[] = "/tmp/tapefmt-XXXXXX";
-    dir = mkdtemp(t);
-  }
-  void TearDown() override {
-    std::string out;
-    run("rm -rf " + dir, &out);
-  }
+struct tapefmt_pax : tapeline::testing::temp_dir {
   std::string save(const std::string& bytes) {
     std::ofstream(dir + "/a.tar", std::ios::binary) << bytes;
     return dir + "/a.tar";

@@ -13,43 +13,21 @@
 #include <sstream>
 #include <string>
 
+#include "tapeline/testing/support.h"
 #include "tapeline/vhd/stream_writer.h"
 
 namespace tapeline::vhd::testing {
 
-inline int run(const std::string& cmd, std::string* out) {
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  size_t n;
-  out->clear();
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int rc = pclose(p);
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+using tapeline::testing::run;
+using tapeline::testing::temp_dir;
 
 inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return tapeline::testing::read_file(path);
 }
 
 inline void save(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
+  tapeline::testing::write_file(path, bytes);
 }
-
-struct temp_dir : ::testing::Test {
-  std::string dir;
-  void SetUp() override {
-    char t[] = "/tmp/vhd-test-XXXXXX";
-    dir = mkdtemp(t);
-  }
-  void TearDown() override {
-    std::string out;
-    run("rm -rf " + dir, &out);
-  }
-  std::string path(const std::string& name) const { return dir + "/" + name; }
-};
 
 // One layer of a disk as the test builds it: block index -> bitmap + data.
 struct layer_model {
