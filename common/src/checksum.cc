@@ -25,7 +25,8 @@ struct crc_table {
 
 uint32_t crc32c_sw(const uint8_t* p, size_t n, uint32_t crc) {
   static const crc_table table;
-  for (size_t i = 0; i < n; ++i) crc = table.t[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+  for (size_t i = 0; i < n; ++i)
+    crc = table.t[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
   return crc;
 }
 
@@ -63,14 +64,14 @@ uint32_t crc32c_combine(uint32_t crc1, uint32_t crc2, size_t len2) {
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) uint32_t crc32c_hw(const uint8_t* p,
-                                                      size_t n, uint32_t crc);
+__attribute__((target("sse4.2"))) uint32_t crc32c_hw(const uint8_t* p, size_t n,
+                                                     uint32_t crc);
 
 // Three independent CRC streams hide the crc32 instruction's latency (it
 // can start one every cycle but takes three); the parts are then combined.
 // Works on raw (unconditioned) register values like crc32c_hw.
 __attribute__((target("sse4.2"))) uint32_t crc32c_hw3(const uint8_t* p,
-                                                       size_t n, uint32_t crc) {
+                                                      size_t n, uint32_t crc) {
   constexpr size_t min_parallel = 64 * 1024;
   if (n < min_parallel) return crc32c_hw(p, n, crc);
   const size_t block = (n / 3) & ~size_t(7);
@@ -96,8 +97,8 @@ __attribute__((target("sse4.2"))) uint32_t crc32c_hw3(const uint8_t* p,
   return ~crc32c_combine(ab, c, block + tail);
 }
 
-__attribute__((target("sse4.2"))) uint32_t crc32c_hw(const uint8_t* p,
-                                                      size_t n, uint32_t crc) {
+__attribute__((target("sse4.2"))) uint32_t crc32c_hw(const uint8_t* p, size_t n,
+                                                     uint32_t crc) {
   uint64_t c = crc;
   while (n >= 8) {
     uint64_t v;
@@ -110,7 +111,9 @@ __attribute__((target("sse4.2"))) uint32_t crc32c_hw(const uint8_t* p,
   while (n--) c32 = _mm_crc32_u8(c32, *p++);
   return c32;
 }
-bool have_sse42() { return __builtin_cpu_supports("sse4.2"); }
+bool have_sse42() {
+  return __builtin_cpu_supports("sse4.2");
+}
 #endif
 
 }  // namespace

@@ -39,7 +39,8 @@ TEST(crc32c, large_buffers_match_bytewise_reference) {
   for (size_t n : {65535u, 65536u, 196613u, 1048576u, 1048583u}) {
     std::string s(n, '\0');
     uint32_t x = 12345;
-    for (auto& ch : s) ch = static_cast<char>((x = x * 1103515245u + 12345u) >> 16);
+    for (auto& ch : s)
+      ch = static_cast<char>((x = x * 1103515245u + 12345u) >> 16);
     EXPECT_EQ(crc32c(s.data(), s.size()), reference(s)) << n;
     const size_t cut = n / 3 + 1;
     uint32_t part = crc32c(s.data(), cut);

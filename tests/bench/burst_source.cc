@@ -44,8 +44,9 @@ int main(int argc, char** argv) {
       sent += n;
       in_burst += n;
       // Pace the burst at the peak rate.
-      auto due = burst_start + std::chrono::duration_cast<clk::duration>(
-                                   std::chrono::duration<double>(in_burst / peak));
+      auto due =
+          burst_start + std::chrono::duration_cast<clk::duration>(
+                            std::chrono::duration<double>(in_burst / peak));
       std::this_thread::sleep_until(due);
     }
     // Pause until the average rate is met.

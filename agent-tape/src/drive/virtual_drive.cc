@@ -15,7 +15,6 @@ namespace {
 
 constexpr size_t max_record = 64u << 20;
 
-
 void system_sleep(double s) {
   if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
 }

@@ -70,22 +70,28 @@ void on_stream_frame(self_ptr self, v1::Frame& f) {
       if (accepted) {
         st.sender = peer;
         self->monitor(peer);
-        spdlog::info("drive {}: stream {} opened for object {} ({})",
-                     st.ctl->options().name, f.open().stream_id(),
-                     f.open().manifest().name(),
-                     f.open().manifest().expected_size() >= 0
-                         ? std::to_string(f.open().manifest().expected_size()) +
-                               " bytes"
-                         : "size unknown");
+        spdlog::info(
+            "drive {}: stream {} opened for object {} ({})",
+            st.ctl->options().name, f.open().stream_id(),
+            f.open().manifest().name(),
+            f.open().manifest().expected_size() >= 0
+                ? std::to_string(f.open().manifest().expected_size()) + " bytes"
+                : "size unknown");
       } else if (peer) {
         for (auto& o : out) self->send(peer, wire::encode(o));
         out.clear();
       }
       break;
     }
-    case v1::Frame::kChunk: out = st.ctl->on_chunk(*f.mutable_chunk()); break;
-    case v1::Frame::kClose: out = st.ctl->on_close(f.close()); break;
-    case v1::Frame::kAbort: out = st.ctl->on_abort(f.abort()); break;
+    case v1::Frame::kChunk:
+      out = st.ctl->on_chunk(*f.mutable_chunk());
+      break;
+    case v1::Frame::kClose:
+      out = st.ctl->on_close(f.close());
+      break;
+    case v1::Frame::kAbort:
+      out = st.ctl->on_abort(f.abort());
+      break;
     default: {
       auto peer = caf::actor_cast<caf::actor>(self->current_sender());
       spdlog::warn("drive {}: unexpected {} frame ignored",
@@ -99,7 +105,8 @@ void on_stream_frame(self_ptr self, v1::Frame& f) {
 
 }  // namespace
 
-caf::behavior drive_actor(self_ptr self, std::shared_ptr<drive_controller> ctl) {
+caf::behavior drive_actor(self_ptr self,
+                          std::shared_ptr<drive_controller> ctl) {
   self->state.ctl = std::move(ctl);
   // Events are raised inside our own handlers, on this actor's thread.
   self->state.ctl->set_event_callback([self](const v1::DriveEvent& e) {
@@ -248,8 +255,7 @@ caf::behavior agent_actor(caf::stateful_actor<agent_actor_state>* self,
                           std::map<std::string, caf::actor> drives) {
   self->state.drives = std::move(drives);
   return {
-      [=](wire::wire_frame& w)
-          -> caf::result<wire::wire_frame, caf::actor> {
+      [=](wire::wire_frame& w) -> caf::result<wire::wire_frame, caf::actor> {
         v1::Frame f;
         v1::Frame r;
         auto* rep = r.mutable_reply();
@@ -271,7 +277,8 @@ caf::behavior agent_actor(caf::stateful_actor<agent_actor_state>* self,
         auto i = drives.find(c.drive());
         if (i == drives.end()) {
           std::string names;
-          for (auto& kv : drives) names += (names.empty() ? "" : ", ") + kv.first;
+          for (auto& kv : drives)
+            names += (names.empty() ? "" : ", ") + kv.first;
           rep->set_code(v1::UNKNOWN_DRIVE);
           rep->set_error("no drive named '" + c.drive() +
                          "' on this tape agent; drives: " + names);

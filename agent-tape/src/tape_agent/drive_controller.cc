@@ -16,12 +16,16 @@ constexpr uint64_t receipt_interval = 8ull << 20;
 
 v1::ErrorCode to_error_code(const status& st) {
   switch (st.error_code()) {
-    case code::no_media: return v1::NO_MEDIA;
-    case code::write_protected: return v1::WRITE_PROTECTED;
+    case code::no_media:
+      return v1::NO_MEDIA;
+    case code::write_protected:
+      return v1::WRITE_PROTECTED;
     case code::io_error:
     case code::end_of_medium:
-    case code::corrupt: return v1::MEDIA_ERROR;
-    default: return v1::INTERNAL;
+    case code::corrupt:
+      return v1::MEDIA_ERROR;
+    default:
+      return v1::INTERNAL;
   }
 }
 
@@ -40,7 +44,9 @@ v1::Frame result_error(uint64_t id, v1::ErrorCode c, const std::string& why) {
 drive_controller::drive_controller(drive_options opts,
                                    std::unique_ptr<drive::tape_drive> d,
                                    event_callback on_event)
-    : opts_(std::move(opts)), drive_(std::move(d)), on_event_(std::move(on_event)) {
+    : opts_(std::move(opts)),
+      drive_(std::move(d)),
+      on_event_(std::move(on_event)) {
   tape::writer_options wo;
   wo.record_size = opts_.record_size;
   writer_ = std::make_unique<tape::volume_writer>(drive_.get(), wo);
@@ -69,7 +75,9 @@ void drive_controller::emit(v1::DriveEvent::Kind k, const std::string& msg,
   on_event_(e);
 }
 
-status drive_controller::start() { return mount_loaded_tape(); }
+status drive_controller::start() {
+  return mount_loaded_tape();
+}
 
 status drive_controller::mount_loaded_tape() {
   auto inf = drive_->info();
@@ -99,10 +107,10 @@ status drive_controller::mount_loaded_tape() {
   }
   label_ = *lbl;
   state_ = state::ready;
-  emit(v1::DriveEvent::LABEL_READ,
-       "tape " + label_.volume_id() + " (pool " + label_.pool() +
-           ") ready, appending at tape file " +
-           std::to_string(writer_->file_number()));
+  emit(v1::DriveEvent::LABEL_READ, "tape " + label_.volume_id() + " (pool " +
+                                       label_.pool() +
+                                       ") ready, appending at tape file " +
+                                       std::to_string(writer_->file_number()));
   return {};
 }
 
@@ -114,8 +122,8 @@ status drive_controller::label_tape(v1::TapeLabel l, bool force) {
   if (l.pool().empty()) l.set_pool(opts_.pool);
   TL_RETURN_IF_ERROR(writer_->label(l, force));
   label_ = l;
-  emit(v1::DriveEvent::LABELLED, "labelled blank tape " + l.volume_id() +
-                                     " for pool " + l.pool());
+  emit(v1::DriveEvent::LABELLED,
+       "labelled blank tape " + l.volume_id() + " for pool " + l.pool());
   return {};
 }
 
@@ -150,8 +158,8 @@ std::vector<v1::Frame> drive_controller::on_open(const v1::StreamOpen& o) {
   if (m->object_id().empty()) m->set_object_id(random_hex(16));
   if (m->name().empty()) m->set_name(m->object_id());
   if (m->created_unix() == 0) m->set_created_unix(std::time(nullptr));
-  uint32_t max_chunk = std::min(opts_.max_chunk, o.max_chunk() ? o.max_chunk()
-                                                               : opts_.max_chunk);
+  uint32_t max_chunk = std::min(
+      opts_.max_chunk, o.max_chunk() ? o.max_chunk() : opts_.max_chunk);
   receiver_.emplace(open, opts_.buffer_bytes, max_chunk);
   if (auto st = writer_->begin_object(*m); !st)
     return fail_stream(to_error_code(st), st.message());
@@ -207,10 +215,10 @@ std::vector<v1::Frame> drive_controller::on_abort(const v1::StreamAbort& a) {
   if (!receiver_ || a.stream_id() != receiver_->stream_id()) return {};
   // The drive actor aborts with its own code (a refused frame); a sender's
   // abort is SENDER_ABORT.
-  v1::ErrorCode c = a.code() == v1::ERROR_CODE_UNSPECIFIED ? v1::SENDER_ABORT
-                                                           : a.code();
-  return fail_stream(c, c == v1::SENDER_ABORT ? "sender aborted: " + a.reason()
-                                              : a.reason());
+  v1::ErrorCode c =
+      a.code() == v1::ERROR_CODE_UNSPECIFIED ? v1::SENDER_ABORT : a.code();
+  return fail_stream(
+      c, c == v1::SENDER_ABORT ? "sender aborted: " + a.reason() : a.reason());
 }
 
 std::vector<v1::Frame> drive_controller::on_peer_lost(const std::string& why) {
@@ -256,12 +264,11 @@ void drive_controller::drop_buffer() {
 std::vector<v1::Frame> drive_controller::fail_stream(v1::ErrorCode c,
                                                      const std::string& why) {
   uint64_t id = receiver_ ? receiver_->stream_id() : 0;
-  std::string what =
-      "object " +
-      (receiver_ ? receiver_->manifest().object_id() + " (" +
-                       receiver_->manifest().name() + ")"
-                 : std::string("?")) +
-      " on drive " + opts_.name + " failed: " + why;
+  std::string what = "object " +
+                     (receiver_ ? receiver_->manifest().object_id() + " (" +
+                                      receiver_->manifest().name() + ")"
+                                : std::string("?")) +
+                     " on drive " + opts_.name + " failed: " + why;
   if (object_begun_) {
     if (auto st = writer_->abort_object(why); !st) {
       what += "; closing its tape file also failed: " + st.message();
@@ -365,7 +372,8 @@ bool drive_controller::wants_pump() const {
 std::vector<v1::Frame> drive_controller::pump(uint64_t budget) {
   std::vector<v1::Frame> out;
   if (state_ == state::waiting_for_media) {
-    if (monotonic_seconds() - last_media_poll_ < opts_.media_poll_seconds) return out;
+    if (monotonic_seconds() - last_media_poll_ < opts_.media_poll_seconds)
+      return out;
     if (auto st = try_continue_on_new_volume(); !st)
       return fail_stream(to_error_code(st), st.message());
     if (state_ != state::writing) return out;
@@ -426,8 +434,8 @@ std::vector<v1::Frame> drive_controller::deliver_result() {
     e->set_first_block(part.first_block());
   }
   emit(v1::DriveEvent::OBJECT_WRITTEN,
-       "object " + t.object_id() + " (" + receiver_->manifest().name() +
-           ", " + std::to_string(t.payload_bytes()) + " bytes) written to " +
+       "object " + t.object_id() + " (" + receiver_->manifest().name() + ", " +
+           std::to_string(t.payload_bytes()) + " bytes) written to " +
            label_.volume_id());
   object_begun_ = false;
   finishing_ = false;
@@ -461,8 +469,10 @@ v1::DriveStatus drive_controller::status_report() {
   if (auto inf = drive_->info()) {
     s.set_loaded(inf->loaded);
     s.set_write_protected(inf->write_protected);
-    s.set_file_number(static_cast<uint32_t>(std::max<int64_t>(0, inf->position.file_number)));
-    s.set_block_number(static_cast<uint64_t>(std::max<int64_t>(0, inf->position.block_number)));
+    s.set_file_number(
+        static_cast<uint32_t>(std::max<int64_t>(0, inf->position.file_number)));
+    s.set_block_number(static_cast<uint64_t>(
+        std::max<int64_t>(0, inf->position.block_number)));
     s.set_early_warning(inf->position.early_warning);
   }
   return s;
@@ -482,19 +492,23 @@ v1::DriveCommandReply drive_controller::on_command(const v1::DriveCommand& c) {
                                     "; retry when it is done");
   };
   switch (c.op()) {
-    case v1::DriveCommand::STATUS: break;
+    case v1::DriveCommand::STATUS:
+      break;
     case v1::DriveCommand::FINISH_SESSION:
       if (busy()) return busy_error();
-      if (auto st = finish_session(); !st) return fail(to_error_code(st), st.message());
+      if (auto st = finish_session(); !st)
+        return fail(to_error_code(st), st.message());
       break;
     case v1::DriveCommand::EJECT: {
       if (busy()) return busy_error();
-      if (auto st = finish_session(); !st) return fail(to_error_code(st), st.message());
+      if (auto st = finish_session(); !st)
+        return fail(to_error_code(st), st.message());
       std::string vol = label_.volume_id();
-      if (auto st = drive_->eject(); !st) return fail(to_error_code(st), st.message());
+      if (auto st = drive_->eject(); !st)
+        return fail(to_error_code(st), st.message());
       state_ = state::no_media;
-      emit(v1::DriveEvent::EJECTED, "tape " + vol + " ejected from drive " +
-                                        opts_.name);
+      emit(v1::DriveEvent::EJECTED,
+           "tape " + vol + " ejected from drive " + opts_.name);
       label_.Clear();
       break;
     }
@@ -509,11 +523,14 @@ v1::DriveCommandReply drive_controller::on_command(const v1::DriveCommand& c) {
         auto inf = drive_->info();
         if (inf) l.set_volume_id(inf->volume_hint);
       }
-      if (l.volume_id().empty()) return fail(v1::NOT_LABELLED, "LABEL needs a volume id (barcode)");
-      if (auto st = drive_->open(); !st) return fail(to_error_code(st), st.message());
+      if (l.volume_id().empty())
+        return fail(v1::NOT_LABELLED, "LABEL needs a volume id (barcode)");
+      if (auto st = drive_->open(); !st)
+        return fail(to_error_code(st), st.message());
       if (auto st = label_tape(l, c.force()); !st)
         return fail(to_error_code(st), st.message());
-      if (auto st = mount_loaded_tape(); !st) return fail(to_error_code(st), st.message());
+      if (auto st = mount_loaded_tape(); !st)
+        return fail(to_error_code(st), st.message());
       break;
     }
     case v1::DriveCommand::VERIFY: {

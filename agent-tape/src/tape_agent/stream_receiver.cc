@@ -34,37 +34,32 @@ std::optional<stream_error> stream_receiver::on_chunk(uint64_t seq,
                                                       uint32_t crc_in,
                                                       const char* data,
                                                       size_t n) {
-  const std::string where = "stream " + std::to_string(id_) + " chunk " +
-                            std::to_string(seq);
+  const std::string where =
+      "stream " + std::to_string(id_) + " chunk " + std::to_string(seq);
   if (closed_) return fail(v1::MALFORMED_FRAME, where + ": after close");
   if (seq < next_seq_)
-    return fail(v1::SEQUENCE_DUPLICATE,
-                where + ": duplicate (expected " + std::to_string(next_seq_) +
-                    ")");
+    return fail(v1::SEQUENCE_DUPLICATE, where + ": duplicate (expected " +
+                                            std::to_string(next_seq_) + ")");
   if (seq > next_seq_)
-    return fail(v1::SEQUENCE_GAP, where + ": gap (expected " +
-                                      std::to_string(next_seq_) + ")");
+    return fail(v1::SEQUENCE_GAP,
+                where + ": gap (expected " + std::to_string(next_seq_) + ")");
   if (n > max_chunk_)
     return fail(v1::OVERSIZE_FRAME,
-                where + ": " + std::to_string(n) +
-                    " bytes exceeds the " + std::to_string(max_chunk_) +
-                    "-byte chunk limit");
+                where + ": " + std::to_string(n) + " bytes exceeds the " +
+                    std::to_string(max_chunk_) + "-byte chunk limit");
   if (received_ + n > granted_)
-    return fail(v1::CREDIT_EXCEEDED,
-                where + ": sender exceeded its credit of " +
-                    std::to_string(granted_) + " bytes");
+    return fail(v1::CREDIT_EXCEEDED, where +
+                                         ": sender exceeded its credit of " +
+                                         std::to_string(granted_) + " bytes");
   uint32_t crc = crc32c(data, n);
   if (crc != crc_in)
-    return fail(v1::BAD_CHECKSUM,
-                where + ": CRC32C mismatch (frame says " +
-                    std::to_string(crc_in) + ", data has " +
-                    std::to_string(crc) + ")");
+    return fail(v1::BAD_CHECKSUM, where + ": CRC32C mismatch (frame says " +
+                                      std::to_string(crc_in) + ", data has " +
+                                      std::to_string(crc) + ")");
   int64_t expected = manifest_.expected_size();
-  if (expected >= 0 &&
-      received_ + n > static_cast<uint64_t>(expected))
-    return fail(v1::SIZE_MISMATCH,
-                where + ": payload exceeds the announced " +
-                    std::to_string(expected) + " bytes");
+  if (expected >= 0 && received_ + n > static_cast<uint64_t>(expected))
+    return fail(v1::SIZE_MISMATCH, where + ": payload exceeds the announced " +
+                                       std::to_string(expected) + " bytes");
   ++next_seq_;
   received_ += n;
   return std::nullopt;
@@ -80,9 +75,9 @@ std::optional<stream_error> stream_receiver::on_close(
                     " bytes, " + std::to_string(received_) + " arrived");
   int64_t expected = manifest_.expected_size();
   if (expected >= 0 && static_cast<uint64_t>(expected) != received_)
-    return fail(v1::SIZE_MISMATCH,
-                where + ": manifest announced " + std::to_string(expected) +
-                    " bytes, " + std::to_string(received_) + " arrived");
+    return fail(v1::SIZE_MISMATCH, where + ": manifest announced " +
+                                       std::to_string(expected) + " bytes, " +
+                                       std::to_string(received_) + " arrived");
   if (c.sha256().size() != 64 ||
       c.sha256().find_first_not_of("0123456789abcdef") != std::string::npos)
     return fail(v1::MALFORMED_FRAME,

@@ -71,13 +71,12 @@ void print_drives(const v1::DriveCommandReply& r) {
   auto line = [](const v1::DriveStatus& d) {
     std::cout << "  " << d.drive() << "  " << d.media_type() << "  "
               << d.state() << "  tape "
-              << (d.loaded() ? (d.volume_id().empty() ? "(unlabelled)"
-                                                      : d.volume_id())
-                             : "(none)")
+              << (d.loaded()
+                      ? (d.volume_id().empty() ? "(unlabelled)" : d.volume_id())
+                      : "(none)")
               << (d.write_protected() ? " write-protected" : "") << "  file "
-              << d.file_number() << "  buffer "
-              << format_bytes(d.buffer_used()) << " of "
-              << format_bytes(d.buffer_capacity()) << "  written "
+              << d.file_number() << "  buffer " << format_bytes(d.buffer_used())
+              << " of " << format_bytes(d.buffer_capacity()) << "  written "
               << format_bytes(d.bytes_written()) << "  backhitches "
               << d.backhitches() << "  (" << d.device() << ")\n";
   };
@@ -104,29 +103,39 @@ int main(int argc, char** argv) {
       "--file etc.tar --cert send.crt --key send.key --ca ca.crt\n"
       "  tar -cf - /srv | tapeline-send --agent backup:4711 --drive lto4 "
       "--name srv.tar --file - ...\n"
-      "  tapeline-send --agent 127.0.0.1:4711 --drive lto5 --command eject ..."};
+      "  tapeline-send --agent 127.0.0.1:4711 --drive lto5 --command eject "
+      "..."};
   std::string agent = "127.0.0.1:4711", drive, name, file = "-", kind = "blob";
   std::string cert, key, ca, command, chunk = "1M", size_text, vm;
   uint32_t file_number = 0;
   bool finish = false, json = false, progress = false;
-  app.add_option("--agent", agent, "tape agent HOST:PORT")->capture_default_str();
-  app.add_option("--drive", drive, "drive name, as in the agent's configuration");
+  app.add_option("--agent", agent, "tape agent HOST:PORT")
+      ->capture_default_str();
+  app.add_option("--drive", drive,
+                 "drive name, as in the agent's configuration");
   app.add_option("--name", name, "object name (the payload's name in the tar)");
-  app.add_option("--file", file, "file to send, or - for stdin")->capture_default_str();
-  app.add_option("--size", size_text, "payload size when reading stdin (else unknown: segmented)");
-  app.add_option("--kind", kind, "blob, vdi-full, vdi-delta, pool-metadata, file-set")
+  app.add_option("--file", file, "file to send, or - for stdin")
+      ->capture_default_str();
+  app.add_option("--size", size_text,
+                 "payload size when reading stdin (else unknown: segmented)");
+  app.add_option("--kind", kind,
+                 "blob, vdi-full, vdi-delta, pool-metadata, file-set")
       ->capture_default_str();
   app.add_option("--vm", vm, "VM name, for the manifest");
-  app.add_option("--chunk", chunk, "chunk size (max 4M)")->capture_default_str();
+  app.add_option("--chunk", chunk, "chunk size (max 4M)")
+      ->capture_default_str();
   app.add_option("--cert", cert, "this client's certificate (PEM)")->required();
   app.add_option("--key", key, "its private key (PEM, mode 0600)")->required();
   app.add_option("--ca", ca, "the site CA certificate (PEM)")->required();
-  app.add_flag("--finish-session", finish, "write the tape's session catalog after the object");
-  app.add_option("--command", command,
-                 "instead of sending: status, list, finish-session, eject, verify, label, "
-                 "watch (print drive events until interrupted; all drives "
-                 "without --drive)");
-  app.add_option("--file-number", file_number, "tape file for --command verify");
+  app.add_flag("--finish-session", finish,
+               "write the tape's session catalog after the object");
+  app.add_option(
+      "--command", command,
+      "instead of sending: status, list, finish-session, eject, verify, label, "
+      "watch (print drive events until interrupted; all drives "
+      "without --drive)");
+  app.add_option("--file-number", file_number,
+                 "tape file for --command verify");
   app.add_flag("--json", json, "print the result as JSON");
   app.add_flag("--progress", progress, "print progress to stderr every second");
   CLI11_PARSE(app, argc, argv);
@@ -138,7 +147,8 @@ int main(int argc, char** argv) {
   std::string host;
   uint16_t port = 0;
   if (!split_host_port(agent, host, port)) {
-    std::cerr << "tapeline-send: --agent must be HOST:PORT, got '" << agent << "'\n";
+    std::cerr << "tapeline-send: --agent must be HOST:PORT, got '" << agent
+              << "'\n";
     return 2;
   }
   caf::actor_system_config cfg;
@@ -154,7 +164,8 @@ int main(int argc, char** argv) {
     // One line per drive event until interrupted: what an operator keeps
     // open in a terminal until the coordinator's `tapeline watch` exists.
     auto st = stream::watch_events(
-        sys, host, port, drive, [&](const v1::DriveEvent& e) {
+        sys, host, port, drive,
+        [&](const v1::DriveEvent& e) {
           if (json) {
             std::cout << to_json(e) << std::endl;
           } else {
@@ -206,7 +217,8 @@ int main(int argc, char** argv) {
       if (r->drives_size() > 0 || r->has_status()) print_drives(*r);
     }
     if (!r->ok()) {
-      if (!json) std::cerr << "tapeline-send: " << command << ": " << r->error() << "\n";
+      if (!json)
+        std::cerr << "tapeline-send: " << command << ": " << r->error() << "\n";
       return 1;
     }
     return 0;
@@ -261,7 +273,8 @@ int main(int argc, char** argv) {
         std::cerr << " of " << format_bytes(p.expected) << " ("
                   << (100 * p.bytes / p.expected) << "%)";
         if (mbps > 0)
-          std::cerr << ", ETA " << int((p.expected - p.bytes) / 1e6 / mbps) << " s";
+          std::cerr << ", ETA " << int((p.expected - p.bytes) / 1e6 / mbps)
+                    << " s";
       }
       std::cerr << ", " << int(mbps) << " MB/s\n";
     };
@@ -274,13 +287,15 @@ int main(int argc, char** argv) {
   }
   if (json) std::cout << to_json(*r) << "\n";
   if (!r->ok()) {
-    std::cerr << "tapeline-send: object '" << name << "' NOT written: "
-              << v1::ErrorCode_Name(r->code()) << ": " << r->error() << "\n";
+    std::cerr << "tapeline-send: object '" << name
+              << "' NOT written: " << v1::ErrorCode_Name(r->code()) << ": "
+              << r->error() << "\n";
     return 1;
   }
   if (!json) {
-    std::cout << "object " << r->object_id() << " '" << name << "': "
-              << r->payload_bytes() << " bytes, sha256 " << r->sha256();
+    std::cout << "object " << r->object_id() << " '" << name
+              << "': " << r->payload_bytes() << " bytes, sha256 "
+              << r->sha256();
     for (auto& e : r->extents())
       std::cout << "\n  part " << e.part() << ": tape " << e.volume_id()
                 << " file " << e.file_number();

@@ -4,10 +4,10 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <caf/openssl/publish.hpp>
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -24,7 +24,8 @@ namespace {
 
 using namespace tapeline;
 
-std::unique_ptr<drive::tape_drive> make_drive(const tape_agent::drive_config& d) {
+std::unique_ptr<drive::tape_drive> make_drive(
+    const tape_agent::drive_config& d) {
   if (d.backend == "st") return std::make_unique<drive::st_drive>(d.device);
   drive::virtual_drive_options vo;
   vo.name = d.name;
@@ -82,10 +83,12 @@ void stop_actors(caf::actor_system& sys,
   bool timed_out = false;
   while (pending > 0 && !timed_out)
     self->receive([&](caf::down_msg&) { --pending; },
-                  caf::after(std::chrono::seconds(60)) >> [&] {
-                    timed_out = true;
-                    spdlog::error("{} actors did not stop within 60 s", pending);
-                  });
+                  caf::after(std::chrono::seconds(60)) >>
+                      [&] {
+                        timed_out = true;
+                        spdlog::error("{} actors did not stop within 60 s",
+                                      pending);
+                      });
   sys.clock().cancel_all();
 }
 
@@ -110,7 +113,8 @@ int main(int argc, char** argv) {
       "See deploy/examples/tape-agent.toml and docs/configuration.md."};
   std::string config_path, ready_file, level;
   bool check_only = false;
-  app.add_option("--config", config_path, "configuration file (TOML)")->required();
+  app.add_option("--config", config_path, "configuration file (TOML)")
+      ->required();
   app.add_option("--ready-file", ready_file,
                  "write the listening port here once published (for scripts)");
   app.add_option("--log-level", level, "trace, debug, info, warn, error");
@@ -149,14 +153,14 @@ int main(int argc, char** argv) {
   no.tls = conf.tls;
   no.role = "tape-agent";
   if (auto st = node::prepare(cfg, no); !st) {
-    std::cerr << "tapeline-tape-agent: " << config_path << ": [tls]: "
-              << st.message() << "\n";
+    std::cerr << "tapeline-tape-agent: " << config_path
+              << ": [tls]: " << st.message() << "\n";
     return 2;
   }
   if (check_only) {
     std::cout << "configuration ok: " << conf.file << ", listening on "
-              << conf.listen << ":" << conf.port << ", "
-              << conf.drives.size() << " drives\n";
+              << conf.listen << ":" << conf.port << ", " << conf.drives.size()
+              << " drives\n";
     for (const auto& d : conf.drives)
       std::cout << "  " << d.name << "  " << d.backend << "  "
                 << (d.backend == "st" ? d.device : d.slot_dir) << "  "
@@ -186,16 +190,18 @@ int main(int argc, char** argv) {
         o, std::move(dev), [](const v1::DriveEvent&) {});
     drives[name] = sys.spawn<caf::detached>(tape_agent::drive_actor, ctl);
     caf::anon_send(drives[name], tape_agent::start_atom::value);
-    spdlog::info("drive {}: {} {} ({}), record {}, buffer {}", name,
-                 d.backend, d.backend == "st" ? d.device : d.slot_dir,
-                 d.media_type, format_bytes(d.record_size), format_bytes(d.buffer));
+    spdlog::info("drive {}: {} {} ({}), record {}, buffer {}", name, d.backend,
+                 d.backend == "st" ? d.device : d.slot_dir, d.media_type,
+                 format_bytes(d.record_size), format_bytes(d.buffer));
   }
   auto agent = sys.spawn(tape_agent::agent_actor, drives);
-  auto port = caf::openssl::publish(agent, conf.port, conf.listen.c_str(), true);
+  auto port =
+      caf::openssl::publish(agent, conf.port, conf.listen.c_str(), true);
   if (!port) {
     spdlog::critical("cannot listen on {}:{}: {}", conf.listen, conf.port,
                      sys.render(port.error()));
-    for (auto& kv : drives) caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+    for (auto& kv : drives)
+      caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
     return 1;
   }
   spdlog::info("tape agent listening on {}:{} (mutual TLS) with {} drives",

@@ -31,10 +31,10 @@ using namespace std::chrono_literals;
 using tape::testing::random_bytes;
 using tape::testing::run;
 
-constexpr uint32_t rs = 64 * 1024;        // record size
+constexpr uint32_t rs = 64 * 1024;  // record size
 constexpr uint32_t chunk_size = 64 * 1024;
-constexpr uint64_t buffer = 1u << 20;     // the drive's RAM buffer
-constexpr auto answer = 30s;              // only reached when a test fails
+constexpr uint64_t buffer = 1u << 20;  // the drive's RAM buffer
+constexpr auto answer = 30s;           // only reached when a test fails
 
 // Forwards to a drive; while the gate is closed, write_record() blocks
 // (and says so), so a test can hold the drive actor inside a write.
@@ -339,8 +339,8 @@ void check_tape(drive_actor_test& t,
     if (complete) {
       ASSERT_TRUE(o.ok()) << o.error().to_string();
       std::string got = h.hex_digest();
-      EXPECT_EQ(got, sha256_hex(payloads.at(name).data(),
-                                payloads.at(name).size()));
+      EXPECT_EQ(got,
+                sha256_hex(payloads.at(name).data(), payloads.at(name).size()));
       EXPECT_EQ(o->trailer.sha256(), got);
     } else {
       ASSERT_FALSE(o.ok());
@@ -348,18 +348,17 @@ void check_tape(drive_actor_test& t,
           << o.error().message();
       std::string dump = t.dir + "/dump.tar", listing;
       std::string bytes;
-      ASSERT_TRUE(drive::read_cartridge_file(
-                      t.slot_cartridge(), e.file_number(),
-                      [&](const char* p, size_t n) {
-                        bytes.append(p, n);
-                        return status{};
-                      })
+      ASSERT_TRUE(drive::read_cartridge_file(t.slot_cartridge(),
+                                             e.file_number(),
+                                             [&](const char* p, size_t n) {
+                                               bytes.append(p, n);
+                                               return status{};
+                                             })
                       .ok());
       tape::testing::write_file(dump, bytes);
       run("tar -tf " + dump, &listing);  // GNU tar: truncated archive
       EXPECT_EQ(listing.rfind("TAPELINE.OBJECT\n", 0), 0u) << listing;
-      EXPECT_EQ(listing.find("TAPELINE.TRAILER"), std::string::npos)
-          << listing;
+      EXPECT_EQ(listing.find("TAPELINE.TRAILER"), std::string::npos) << listing;
     }
   }
 }
@@ -385,7 +384,9 @@ struct bad_case {
   std::function<void(drive_actor_test&, sender&)> run;
 };
 
-void PrintTo(const bad_case& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const bad_case& c, std::ostream* os) {
+  *os << c.name;
+}
 
 // Two good chunks first, so the failure lands mid-object.
 void two_chunks(sender& s, uint64_t& seq) {
@@ -399,7 +400,10 @@ const bad_case bad_cases[] = {
        two_chunks(s, seq);
        v1::Frame probe;
        // Field 2 claims 16 bytes and has 3: not a Frame.
-       std::string junk("\x12\x10" "abc", 5);
+       std::string junk(
+           "\x12\x10"
+           "abc",
+           5);
        ASSERT_FALSE(wire::decode(wire::wire_frame{junk}, probe).ok());
        s.send_bytes(junk);
      }},
@@ -407,7 +411,8 @@ const bad_case bad_cases[] = {
      [](drive_actor_test&, sender& s) {
        uint64_t seq = 0;
        two_chunks(s, seq);
-       auto f = chunk_frame(s.id(), seq, std::string(wire::max_frame_bytes, 'x'));
+       auto f =
+           chunk_frame(s.id(), seq, std::string(wire::max_frame_bytes, 'x'));
        auto w = wire::encode(f);
        ASSERT_GT(w.bytes.size(), wire::max_frame_bytes);
        s.send_bytes(w.bytes);
@@ -471,8 +476,8 @@ TEST_P(drive_actor_bad_input, fails_the_stream_and_takes_the_next) {
     c.run(*this, *s);
     auto r = s->result();
     EXPECT_FALSE(r.ok());
-    EXPECT_EQ(r.code(), c.code) << v1::ErrorCode_Name(r.code()) << ": "
-                                << r.error();
+    EXPECT_EQ(r.code(), c.code)
+        << v1::ErrorCode_Name(r.code()) << ": " << r.error();
     EXPECT_NE(r.error().find(c.message), std::string::npos) << r.error();
     EXPECT_NE(r.error().find("drive t1"), std::string::npos) << r.error();
     EXPECT_EQ(r.stream_id(), s->id());
@@ -483,9 +488,11 @@ TEST_P(drive_actor_bad_input, fails_the_stream_and_takes_the_next) {
              {{"a.bin", a}, {"z.bin", z}});
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    cases, drive_actor_bad_input, ::testing::ValuesIn(bad_cases),
-    [](const ::testing::TestParamInfo<bad_case>& i) { return i.param.name; });
+INSTANTIATE_TEST_SUITE_P(cases, drive_actor_bad_input,
+                         ::testing::ValuesIn(bad_cases),
+                         [](const ::testing::TestParamInfo<bad_case>& i) {
+                           return i.param.name;
+                         });
 
 // The sender's actor dies mid-stream: the drive notices through monitoring,
 // fails the object as PEER_LOST (an event, nobody to answer) and goes on.
@@ -495,7 +502,8 @@ TEST_F(drive_actor_test, lost_sender_fails_the_object_and_the_drive_goes_on) {
   auto watcher = std::make_unique<caf::scoped_actor>(*sys);
   v1::Frame sub;
   sub.mutable_command()->set_op(v1::DriveCommand::SUBSCRIBE);
-  (*watcher)->request(drive, answer, wire::encode(sub))
+  (*watcher)
+      ->request(drive, answer, wire::encode(sub))
       .receive([](wire::wire_frame&) {},
                [](caf::error& e) { FAIL() << caf::to_string(e); });
   std::string a = random_bytes(100000, 1), z = random_bytes(100000, 3);
@@ -514,11 +522,13 @@ TEST_F(drive_actor_test, lost_sender_fails_the_object_and_the_drive_goes_on) {
           v1::Frame f;
           ASSERT_TRUE(wire::decode(w, f).ok());
           got = true;
-          if (f.has_event() && f.event().kind() == v1::DriveEvent::OBJECT_FAILED) {
+          if (f.has_event() &&
+              f.event().kind() == v1::DriveEvent::OBJECT_FAILED) {
             failed = true;
             EXPECT_EQ(f.event().code(), v1::PEER_LOST);
             EXPECT_EQ(f.event().object_id(), "lost.bin");
-            EXPECT_NE(f.event().message().find("sender lost"), std::string::npos)
+            EXPECT_NE(f.event().message().find("sender lost"),
+                      std::string::npos)
                 << f.event().message();
           }
         },

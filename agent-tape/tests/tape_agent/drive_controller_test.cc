@@ -21,7 +21,9 @@ class pacing_test : public ::testing::TestWithParam<bool> {
   void SetUp() override {
     char tmpl[] = "/tmp/tapeline-ctl-XXXXXX";
     dir_ = mkdtemp(tmpl);
-    ASSERT_EQ(std::system(("mkdir -p " + dir_ + "/shelf " + dir_ + "/slot").c_str()), 0);
+    ASSERT_EQ(
+        std::system(("mkdir -p " + dir_ + "/shelf " + dir_ + "/slot").c_str()),
+        0);
     drive::cartridge_spec spec;
     spec.barcode = "PACE-01";
     spec.capacity_bytes = 1ull << 30;
@@ -81,9 +83,9 @@ class pacing_test : public ::testing::TestWithParam<bool> {
 
 TEST_P(pacing_test, writes_no_faster_than_input_until_half_full) {
   const bool pacing = GetParam();
-  chunk();                        // t = 100.0: 1 MiB
+  chunk();  // t = 100.0: 1 MiB
   now_ = 100.6;
-  ctl_->pump(32 * mib);           // rate 1 MiB / 0.6 s: writes that 1 MiB
+  ctl_->pump(32 * mib);  // rate 1 MiB / 0.6 s: writes that 1 MiB
   EXPECT_EQ(buffered(), 0u);
   now_ = 101.0;
   for (int i = 0; i < 16; ++i) chunk();  // a burst: 17 MiB in 1 s so far
@@ -93,7 +95,7 @@ TEST_P(pacing_test, writes_no_faster_than_input_until_half_full) {
     // up to whole chunks.
     EXPECT_GE(buffered(), 9 * mib);
     EXPECT_LE(buffered(), 10 * mib);
-    ctl_->pump(32 * mib);         // no time passed: nothing more allowed
+    ctl_->pump(32 * mib);  // no time passed: nothing more allowed
     EXPECT_TRUE(ctl_->throttled());
     EXPECT_GE(buffered(), 9 * mib);
   } else {

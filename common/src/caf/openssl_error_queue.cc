@@ -62,6 +62,8 @@ int SSL_connect(SSL* s) {
 namespace tapeline::node {
 
 // Referenced by prepare() so that this object is always linked in.
-bool openssl_error_queue_workaround() { return true; }
+bool openssl_error_queue_workaround() {
+  return true;
+}
 
 }  // namespace tapeline::node

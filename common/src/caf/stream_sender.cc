@@ -38,17 +38,17 @@ result<caf::actor> attach(caf::scoped_actor& self, const caf::actor& front,
             if (auto st = wire::decode(w, f); !st) {
               out = st;
             } else if (!f.has_reply() || !f.reply().ok()) {
-              out = status{code::not_found,
-                           v1::ErrorCode_Name(f.reply().code()) + ": " +
-                               f.reply().error()};
+              out =
+                  status{code::not_found, v1::ErrorCode_Name(f.reply().code()) +
+                                              ": " + f.reply().error()};
             } else {
               out = d;
             }
           },
           [&](caf::error& e) {
-            out = status{code::unavailable,
-                         "tape agent did not answer ATTACH: " +
-                             self->system().render(e)};
+            out =
+                status{code::unavailable, "tape agent did not answer ATTACH: " +
+                                              self->system().render(e)};
           });
   return out;
 }
@@ -56,8 +56,8 @@ result<caf::actor> attach(caf::scoped_actor& self, const caf::actor& front,
 struct stream_state {
   uint64_t credit = 0;
   bool accepted = false;
-  bool receipts = false;   // the drive sends received_bytes
-  uint64_t received = 0;   // payload bytes the drive has received
+  bool receipts = false;  // the drive sends received_bytes
+  uint64_t received = 0;  // payload bytes the drive has received
   std::optional<v1::StreamResult> result;
   status error;
 };
@@ -113,7 +113,8 @@ result<v1::StreamResult> send_object(caf::actor_system& sys,
   if (!drive) return drive.error();
   self->monitor(*drive);
 
-  const uint64_t id = std::random_device{}() ^ (uint64_t(std::random_device{}()) << 32);
+  const uint64_t id =
+      std::random_device{}() ^ (uint64_t(std::random_device{}()) << 32);
   v1::Frame o;
   auto* open = o.mutable_open();
   open->set_stream_id(id);
@@ -125,9 +126,10 @@ result<v1::StreamResult> send_object(caf::actor_system& sys,
   stream_state s;
   auto wait = [&]() -> status {
     if (!await_one(self, *drive, s, opts.answer_timeout))
-      return {code::unavailable, "the drive did not answer within " +
-                                     std::to_string(opts.answer_timeout.count()) +
-                                     " s; the stream is abandoned"};
+      return {code::unavailable,
+              "the drive did not answer within " +
+                  std::to_string(opts.answer_timeout.count()) +
+                  " s; the stream is abandoned"};
     return s.error;
   };
   while (!s.accepted && !s.result) TL_RETURN_IF_ERROR(wait());
@@ -144,7 +146,8 @@ result<v1::StreamResult> send_object(caf::actor_system& sys,
     p.expected = opts.manifest.expected_size() > 0
                      ? static_cast<uint64_t>(opts.manifest.expected_size())
                      : 0;
-    p.seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+    p.seconds =
+        std::chrono::duration<double>(clock_type::now() - start).count();
     opts.on_progress(p);
   };
   // Each payload is read straight into the frame that carries it.
@@ -201,9 +204,8 @@ result<v1::StreamResult> send_object(caf::actor_system& sys,
             [&](wire::wire_frame& w) {
               v1::Frame f;
               if (!wire::decode(w, f).ok() || !f.reply().ok())
-                fin = {code::io_error,
-                       "writing the session catalog failed: " +
-                           f.reply().error()};
+                fin = {code::io_error, "writing the session catalog failed: " +
+                                           f.reply().error()};
             },
             [&](caf::error& e) {
               fin = {code::unavailable, "FINISH_SESSION: " + sys.render(e)};
@@ -249,11 +251,11 @@ result<v1::DriveCommandReply> send_command(caf::actor_system& sys,
   return out;
 }
 
-status watch_events(caf::actor_system& sys, const std::string& host,
-                    uint16_t port, const std::string& drive,
-                    const std::function<bool(const v1::DriveEvent&)>& on_event,
-                    const std::function<void(const std::vector<std::string>&)>&
-                        on_ready) {
+status watch_events(
+    caf::actor_system& sys, const std::string& host, uint16_t port,
+    const std::string& drive,
+    const std::function<bool(const v1::DriveEvent&)>& on_event,
+    const std::function<void(const std::vector<std::string>&)>& on_ready) {
   auto front = connect(sys, host, port);
   if (!front) return front.error();
   caf::scoped_actor self{sys};
@@ -297,8 +299,8 @@ status watch_events(caf::actor_system& sys, const std::string& host,
         },
         [&](caf::down_msg& dm) {
           --watching;
-          out = {code::unavailable, "lost the tape agent (" +
-                                        sys.render(dm.reason) + ")"};
+          out = {code::unavailable,
+                 "lost the tape agent (" + sys.render(dm.reason) + ")"};
         });
   }
   return watching == 0 ? out : status{};

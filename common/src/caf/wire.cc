@@ -1,8 +1,8 @@
 #include "tapeline/caf/wire.h"
 
-#include <caf/all.hpp>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
+#include <caf/all.hpp>
 
 #include <cstring>
 
@@ -26,10 +26,10 @@ status decode(const wire_frame& w, v1::Frame& out, size_t max_bytes) {
             "malformed frame: " + std::to_string(w.bytes.size()) +
                 " bytes that do not parse as tapeline.v1.Frame"};
   if (out.version() != protocol_version)
-    return {code::protocol_error,
-            "unsupported protocol version " + std::to_string(out.version()) +
-                " (this build speaks " + std::to_string(protocol_version) +
-                ")"};
+    return {code::protocol_error, "unsupported protocol version " +
+                                      std::to_string(out.version()) +
+                                      " (this build speaks " +
+                                      std::to_string(protocol_version) + ")"};
   if (out.body_case() == v1::Frame::BODY_NOT_SET)
     return {code::protocol_error, "malformed frame: no body"};
   return {};
@@ -82,7 +82,8 @@ bool peek_chunk(const wire_frame& w, chunk_view& out, status& err,
   err = {};
   if (w.bytes.size() > max_bytes) return false;  // decode() reports it
   const auto* data = reinterpret_cast<const uint8_t*>(w.bytes.data());
-  google::protobuf::io::CodedInputStream in(data, static_cast<int>(w.bytes.size()));
+  google::protobuf::io::CodedInputStream in(data,
+                                            static_cast<int>(w.bytes.size()));
   bool is_chunk = false;
   uint32_t version = 0;
   auto malformed = [&](const char* what) {
@@ -130,8 +131,8 @@ bool peek_chunk(const wire_frame& w, chunk_view& out, status& err,
   }
   if (!in.ConsumedEntireMessage()) return malformed("trailing bytes");
   if (is_chunk && version != protocol_version) {
-    err = {code::protocol_error, "unsupported protocol version " +
-                                     std::to_string(version)};
+    err = {code::protocol_error,
+           "unsupported protocol version " + std::to_string(version)};
     return false;
   }
   return is_chunk;
@@ -143,18 +144,30 @@ void register_types(caf::actor_system_config& cfg) {
 
 const char* body_name(const v1::Frame& f) {
   switch (f.body_case()) {
-    case v1::Frame::kOpen: return "open";
-    case v1::Frame::kAccepted: return "accepted";
-    case v1::Frame::kChunk: return "chunk";
-    case v1::Frame::kCredit: return "credit";
-    case v1::Frame::kClose: return "close";
-    case v1::Frame::kAbort: return "abort";
-    case v1::Frame::kResult: return "result";
-    case v1::Frame::kStatus: return "status";
-    case v1::Frame::kEvent: return "event";
-    case v1::Frame::kCommand: return "command";
-    case v1::Frame::kReply: return "reply";
-    case v1::Frame::BODY_NOT_SET: break;
+    case v1::Frame::kOpen:
+      return "open";
+    case v1::Frame::kAccepted:
+      return "accepted";
+    case v1::Frame::kChunk:
+      return "chunk";
+    case v1::Frame::kCredit:
+      return "credit";
+    case v1::Frame::kClose:
+      return "close";
+    case v1::Frame::kAbort:
+      return "abort";
+    case v1::Frame::kResult:
+      return "result";
+    case v1::Frame::kStatus:
+      return "status";
+    case v1::Frame::kEvent:
+      return "event";
+    case v1::Frame::kCommand:
+      return "command";
+    case v1::Frame::kReply:
+      return "reply";
+    case v1::Frame::BODY_NOT_SET:
+      break;
   }
   return "empty";
 }

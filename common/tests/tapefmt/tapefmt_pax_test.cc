@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "tapeline/tapefmt/pax.h"
-#include "tapeline/testing/support.h"
 #include "tapeline/tapefmt/tape_file_reader.h"
+#include "tapeline/testing/support.h"
 
 namespace tapeline::tapefmt {
 namespace {

@@ -49,9 +49,9 @@ struct drive_position {
 };
 
 struct drive_info {
-  bool loaded = false;          // a cartridge is in the drive and online
+  bool loaded = false;  // a cartridge is in the drive and online
   bool write_protected = false;
-  std::string volume_hint;      // virtual drives: the barcode; st: empty
+  std::string volume_hint;  // virtual drives: the barcode; st: empty
   drive_position position;
 };
 

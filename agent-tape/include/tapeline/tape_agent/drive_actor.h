@@ -27,7 +27,7 @@ using start_atom = caf::atom_constant<caf::atom("start")>;
 
 struct drive_actor_state {
   std::shared_ptr<drive_controller> ctl;
-  caf::actor sender;                  // the stream's peer, if any
+  caf::actor sender;  // the stream's peer, if any
   std::vector<caf::actor> subscribers;
   bool pump_scheduled = false;
   static inline const char* name = "tapeline.drive";

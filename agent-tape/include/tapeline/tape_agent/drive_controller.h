@@ -32,7 +32,7 @@ struct drive_options {
   uint32_t record_size = 256 * 1024;
   uint64_t buffer_bytes = 512ull << 20;
   uint32_t max_chunk = 4u << 20;
-  bool auto_label = true;   // label a blank tape when it is loaded
+  bool auto_label = true;  // label a blank tape when it is loaded
   // Virtual drives only: at end of medium, eject the full cartridge and load
   // the next blank one from the shelf, as an autoloader would.
   std::function<status()> autoload;
@@ -67,8 +67,8 @@ class drive_controller {
   std::vector<v1::Frame> on_chunk(v1::StreamChunk& c);  // takes c.data
   // A chunk read in place: keeps `frame` and uses bytes [off, off + n).
   std::vector<v1::Frame> on_chunk(uint64_t stream_id, uint64_t seq,
-                                  uint32_t crc, std::string&& frame,
-                                  size_t off, size_t n);
+                                  uint32_t crc, std::string&& frame, size_t off,
+                                  size_t n);
   std::vector<v1::Frame> on_close(const v1::StreamClose& c);
   std::vector<v1::Frame> on_abort(const v1::StreamAbort& a);
   // The sender's node or actor went away mid-stream.
@@ -127,23 +127,23 @@ class drive_controller {
     size_t end = 0;
   };
   std::deque<piece> queue_;
-  uint64_t buffered_ = 0;          // bytes in queue_ not yet written
-  uint64_t receipt_due_ = 0;       // received since the last receipt
-  uint64_t segment_left_ = 0;      // unknown size: bytes left in segment
+  uint64_t buffered_ = 0;      // bytes in queue_ not yet written
+  uint64_t receipt_due_ = 0;   // received since the last receipt
+  uint64_t segment_left_ = 0;  // unknown size: bytes left in segment
   uint64_t segment_bytes_ = 0;
   bool object_begun_ = false;
   double last_media_poll_ = 0;
-  uint64_t files_in_session_ = 0;       // tape files since the last catalog
-  bool finishing_ = false;              // trailer pending on the next tape
+  uint64_t files_in_session_ = 0;  // tape files since the last catalog
+  bool finishing_ = false;         // trailer pending on the next tape
   v1::ObjectTrailer trailer_;
   std::vector<std::string> object_volumes_;  // volume of each part
 
   // Pacing (drive_options::pacing).
   double now() const;
   uint64_t paced_budget(uint64_t budget);
-  double stream_start_ = -1;   // time of the first chunk
-  uint64_t bytes_in_ = 0;      // payload received on this stream
-  double allowance_ = 0;       // bytes the pacer lets through now
+  double stream_start_ = -1;  // time of the first chunk
+  uint64_t bytes_in_ = 0;     // payload received on this stream
+  double allowance_ = 0;      // bytes the pacer lets through now
   double last_pace_ = 0;
   bool throttled_ = false;
 };

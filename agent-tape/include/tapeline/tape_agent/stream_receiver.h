@@ -61,7 +61,7 @@ class stream_receiver {
   uint32_t max_chunk_;
   uint64_t next_seq_ = 0;
   uint64_t received_ = 0;
-  uint64_t granted_ = 0;      // total credit granted so far
+  uint64_t granted_ = 0;  // total credit granted so far
   uint64_t freed_pending_ = 0;
   bool closed_ = false;
   std::string sha256_;

@@ -18,8 +18,8 @@ namespace tapeline::node {
 
 struct node_options {
   tls_options tls;
-  std::string_view role;   // the role this process's certificate must carry
-  size_t threads = 0;      // scheduler threads; 0: one (see prepare())
+  std::string_view role;  // the role this process's certificate must carry
+  size_t threads = 0;     // scheduler threads; 0: one (see prepare())
 };
 
 // Validates the TLS files (tls.h validate()) and fills `cfg`. Call before

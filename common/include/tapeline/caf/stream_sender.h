@@ -37,12 +37,12 @@ struct send_options {
   std::string host = "127.0.0.1";
   uint16_t port = 4711;
   std::string drive;
-  v1::ObjectManifest manifest;   // expected_size -1 when unknown
+  v1::ObjectManifest manifest;  // expected_size -1 when unknown
   uint32_t chunk_bytes = 1u << 20;
   // How long to wait for any answer from the drive (credit, result) before
   // giving up. Spanning waits for an operator, so this is long by default.
   std::chrono::seconds answer_timeout{3600};
-  bool finish_session = false;   // ask the drive to write its catalog after
+  bool finish_session = false;  // ask the drive to write its catalog after
   // Most payload bytes on their way (sent, not yet received by the drive),
   // when the drive acknowledges receipt. Credit bounds the drive's buffer;
   // this bounds what piles up in our own node and socket.

@@ -16,14 +16,14 @@ enum class code {
   ok = 0,
   invalid_argument,  // bad input from a user or a peer
   not_found,
-  io_error,          // EIO and other OS failures
-  end_of_medium,     // no more room on the tape
+  io_error,       // EIO and other OS failures
+  end_of_medium,  // no more room on the tape
   no_media,
   write_protected,
-  corrupt,           // data failed a checksum or a format check
-  protocol_error,    // a peer broke the wire protocol
+  corrupt,         // data failed a checksum or a format check
+  protocol_error,  // a peer broke the wire protocol
   permission_denied,
-  unavailable,       // a peer or device is not reachable now
+  unavailable,  // a peer or device is not reachable now
   aborted,
   internal,
 };
@@ -53,7 +53,9 @@ class status {
   std::string msg_;
 };
 
-inline status make_error(code c, std::string msg) { return {c, std::move(msg)}; }
+inline status make_error(code c, std::string msg) {
+  return {c, std::move(msg)};
+}
 
 template <class T>
 class result {
@@ -83,8 +85,8 @@ class result {
 }  // namespace tapeline
 
 // Propagates a non-ok status from an expression returning `status`.
-#define TL_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::tapeline::status _tl_st = (expr);     \
-    if (!_tl_st.ok()) return _tl_st;        \
+#define TL_RETURN_IF_ERROR(expr)        \
+  do {                                  \
+    ::tapeline::status _tl_st = (expr); \
+    if (!_tl_st.ok()) return _tl_st;    \
   } while (0)
