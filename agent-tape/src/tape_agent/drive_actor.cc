@@ -149,6 +149,9 @@ caf::behavior drive_actor(self_ptr self,
     if (auto st = ctl->finish_session(); !st)
       spdlog::error("drive {}: closing the session at shutdown failed: {}",
                     ctl->options().name, st.to_string());
+    // Release the drive now (closing the device), not whenever CAF gets to
+    // destroying this actor.
+    ctl.reset();
     self->quit(msg.reason);
   });
   return {

@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <caf/openssl/publish.hpp>
@@ -212,5 +214,11 @@ int main(int argc, char** argv) {
   int sig = wait_for_signal();
   spdlog::info("signal {}: closing sessions and stopping", sig);
   stop_actors(sys, drives, agent);
-  return 0;
+  // Every drive has closed its session and released its device. CAF 0.17's
+  // actor_system destructor can wait forever for a detached actor that some
+  // internal reference keeps alive (seen under load), so leave here.
+  spdlog::info("stopped");
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  std::_Exit(0);
 }
