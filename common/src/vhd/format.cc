@@ -55,6 +55,22 @@ status bad(const char* what, uint64_t at, size_t field,
                                        "; the image is damaged or not a VHD");
 }
 
+// The checks every VHD structure starts with: its cookie, then its
+// one's-complement checksum (stored in the field at `checksum_at`).
+status check_cookie_and_checksum(std::string_view b, uint64_t at,
+                                 const char* what, const char* cookie,
+                                 size_t checksum_at) {
+  if (b.substr(0, 8) != cookie)
+    return bad(what, at, 0, std::string("cookie is not \"") + cookie + "\"");
+  uint32_t stored = get32(b, checksum_at);
+  uint32_t want = vhd_checksum(b, checksum_at);
+  if (stored != want)
+    return bad(
+        what, at, checksum_at,
+        "checksum " + hex32(stored) + " but the bytes sum to " + hex32(want));
+  return {};
+}
+
 }  // namespace
 
 const char* to_string(disk_type t) {
@@ -143,15 +159,11 @@ std::string encode_footer(const footer& f) {
 
 result<footer> decode_footer(std::string_view b, uint64_t at) {
   assert(b.size() == footer_size);
-  if (b.substr(f_cookie, 8) != footer_cookie)
-    return bad("footer", at, f_cookie, "cookie is not \"conectix\"");
+  static_assert(f_cookie == 0);
+  TL_RETURN_IF_ERROR(
+      check_cookie_and_checksum(b, at, "footer", footer_cookie, f_checksum));
   footer f;
   f.checksum = get32(b, f_checksum);
-  uint32_t want = vhd_checksum(b, f_checksum);
-  if (f.checksum != want)
-    return bad("footer", at, f_checksum,
-               "checksum " + hex32(f.checksum) + " but the bytes sum to " +
-                   hex32(want));
   f.features = get32(b, f_features);
   f.version = get32(b, f_version);
   if ((f.version >> 16) != 1)
@@ -208,15 +220,11 @@ std::string encode_header(const dynamic_header& h) {
 
 result<dynamic_header> decode_header(std::string_view b, uint64_t at) {
   assert(b.size() == header_size);
-  if (b.substr(h_cookie, 8) != header_cookie)
-    return bad("dynamic header", at, h_cookie, "cookie is not \"cxsparse\"");
+  static_assert(h_cookie == 0);
+  TL_RETURN_IF_ERROR(check_cookie_and_checksum(b, at, "dynamic header",
+                                               header_cookie, h_checksum));
   dynamic_header h;
   h.checksum = get32(b, h_checksum);
-  uint32_t want = vhd_checksum(b, h_checksum);
-  if (h.checksum != want)
-    return bad("dynamic header", at, h_checksum,
-               "checksum " + hex32(h.checksum) + " but the bytes sum to " +
-                   hex32(want));
   h.data_offset = get64(b, h_data_offset);
   h.table_offset = get64(b, h_table_offset);
   h.version = get32(b, h_version);
