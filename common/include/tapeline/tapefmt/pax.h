@@ -29,6 +29,34 @@ using pax_records = std::vector<std::pair<std::string, std::string>>;
 void encode_member_header(const std::string& name, uint64_t size, int64_t mtime,
                           std::string* out);
 
+// One member of a general archive (a file set, docs/fileset.md): any type,
+// with owner, mode and times. encode_header() writes the ustar fields that
+// fit and pax records for the rest: `path`/`linkpath` over 100 bytes or
+// non-ASCII UTF-8 (plus `hdrcharset=BINARY` when a long one is not UTF-8),
+// `size` of 8 GiB or more, `uid`/`gid` over 2097151, `uname`/`gname` over 31
+// bytes; `mtime` always, with nanoseconds when not zero.
+struct member_header {
+  std::string name;      // "dir/", "dir/file"; bytes, not necessarily UTF-8
+  std::string linkname;  // symlink target or hard link's first member
+  char typeflag = '0';   // '0' file, '1' hard link, '2' symlink, '3' char,
+                         // '4' block, '5' directory, '6' FIFO
+  uint32_t mode = 0644;  // permission bits incl. setuid/setgid/sticky
+  uint64_t uid = 0, gid = 0;
+  std::string uname, gname;
+  uint64_t size = 0;
+  int64_t mtime_sec = 0;
+  uint32_t mtime_nsec = 0;  // < 1e9
+  uint32_t devmajor = 0, devminor = 0;
+  pax_records extra;  // appended as given, e.g. SCHILY.xattr.*, SCHILY.acl.*
+};
+
+// Appends the pax `x` header and the ustar header of `h` (not its data).
+void encode_header(const member_header& h, std::string* out);
+
+// "sec" or "sec.nnnnnnnnn" as pax time values are written (negative times
+// count back from the epoch: -1.5 is 1.5 s before it).
+std::string format_pax_time(int64_t sec, uint32_t nsec);
+
 // Appends a pax global header (typeflag `g`) holding `records`.
 void encode_global_header(const std::string& name, const pax_records& records,
                           std::string* out);
