@@ -67,34 +67,60 @@ uint32_t crc32c_combine(uint32_t crc1, uint32_t crc2, size_t len2) {
 __attribute__((target("sse4.2"))) uint32_t crc32c_hw(const uint8_t* p, size_t n,
                                                      uint32_t crc);
 
+// Feeding `len` zero bytes through the CRC register, as a linear map applied
+// a byte of the register at a time: four tables of 256 entries.
+struct zero_shift {
+  uint32_t table[4][256];
+  explicit zero_shift(size_t len) {
+    // The map is linear: shift each of the 32 unit vectors once (by
+    // crc32c_combine's matrix squaring, crc2 = 0), then XOR them per byte.
+    uint32_t unit[32];
+    for (int j = 0; j < 32; ++j) unit[j] = crc32c_combine(1u << j, 0, len);
+    for (int k = 0; k < 4; ++k)
+      for (uint32_t b = 0; b < 256; ++b) {
+        uint32_t v = 0;
+        for (int j = 0; j < 8; ++j)
+          if (b & (1u << j)) v ^= unit[8 * k + j];
+        table[k][b] = v;
+      }
+  }
+  uint32_t operator()(uint32_t v) const {
+    return table[0][v & 0xFF] ^ table[1][(v >> 8) & 0xFF] ^
+           table[2][(v >> 16) & 0xFF] ^ table[3][v >> 24];
+  }
+};
+
 // Three independent CRC streams hide the crc32 instruction's latency (it
-// can start one every cycle but takes three); the parts are then combined.
-// Works on raw (unconditioned) register values like crc32c_hw.
+// can start one every cycle but takes three). Each round runs them over
+// three consecutive blocks of `block` bytes, the second and third from a
+// zero register, and joins them: the register is linear in its start value
+// and the data, so reg(X0|X1|X2) = shift2(reg(X0)) ^ shift1(reg(0, X1)) ^
+// reg(0, X2), with the shifts precomputed once. Works on raw (unconditioned)
+// register values like crc32c_hw.
 __attribute__((target("sse4.2"))) uint32_t crc32c_hw3(const uint8_t* p,
                                                       size_t n, uint32_t crc) {
-  constexpr size_t min_parallel = 64 * 1024;
-  if (n < min_parallel) return crc32c_hw(p, n, crc);
-  const size_t block = (n / 3) & ~size_t(7);
-  uint64_t c0 = crc, c1 = 0xFFFFFFFFu, c2 = 0xFFFFFFFFu;
-  const uint8_t* p1 = p + block;
-  const uint8_t* p2 = p + 2 * block;
-  for (size_t i = 0; i < block; i += 8) {
-    uint64_t v0, v1, v2;
-    std::memcpy(&v0, p + i, 8);
-    std::memcpy(&v1, p1 + i, 8);
-    std::memcpy(&v2, p2 + i, 8);
-    c0 = _mm_crc32_u64(c0, v0);
-    c1 = _mm_crc32_u64(c1, v1);
-    c2 = _mm_crc32_u64(c2, v2);
+  constexpr size_t block = 16 * 1024;
+  static const zero_shift shift1(block), shift2(2 * block);
+  uint32_t c = crc;
+  while (n >= 3 * block) {
+    uint64_t c0 = c, c1 = 0, c2 = 0;
+    const uint8_t* p1 = p + block;
+    const uint8_t* p2 = p + 2 * block;
+    for (size_t i = 0; i < block; i += 8) {
+      uint64_t v0, v1, v2;
+      std::memcpy(&v0, p + i, 8);
+      std::memcpy(&v1, p1 + i, 8);
+      std::memcpy(&v2, p2 + i, 8);
+      c0 = _mm_crc32_u64(c0, v0);
+      c1 = _mm_crc32_u64(c1, v1);
+      c2 = _mm_crc32_u64(c2, v2);
+    }
+    c = shift2(static_cast<uint32_t>(c0)) ^ shift1(static_cast<uint32_t>(c1)) ^
+        static_cast<uint32_t>(c2);
+    p += 3 * block;
+    n -= 3 * block;
   }
-  const size_t tail = n - 3 * block;
-  uint32_t r2 = crc32c_hw(p2 + block, tail, static_cast<uint32_t>(c2));
-  // Combine works on conditioned values: undo and redo the inversion.
-  uint32_t a = ~static_cast<uint32_t>(c0);
-  uint32_t b = ~static_cast<uint32_t>(c1);
-  uint32_t c = ~r2;
-  uint32_t ab = crc32c_combine(a, b, block);
-  return ~crc32c_combine(ab, c, block + tail);
+  return crc32c_hw(p, n, c);
 }
 
 __attribute__((target("sse4.2"))) uint32_t crc32c_hw(const uint8_t* p, size_t n,

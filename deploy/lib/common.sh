@@ -6,8 +6,9 @@ TAPELINE_PACKAGES=(
   libcaf-dev libprotobuf-dev protobuf-compiler libspdlog-dev
   libgtest-dev libgmock-dev libsqlite3-dev libzstd-dev libcurl4-openssl-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libssl-dev
-  libacl1-dev acl attr
+  libacl1-dev acl attr time
   openssl tar libarchive-tools zstd socat qemu-utils libvhdi-utils sqlite3 procps jq iproute2
+  curl python3
 )
 
 ensure_packages() {

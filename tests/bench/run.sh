@@ -11,6 +11,25 @@
 #       LTO-5 speed model on, fed by a bursty sender averaging 100 MB/s
 #       (bursts at 200 MB/s, then pauses). Target: backhitches = 0. A control
 #       run at a steady 25 MB/s (below the slowest speed) must count some.
+#   tests/bench/run.sh vdi        [--size 4G] [--runs 3]
+#       A VDI of incompressible data goes from xapi-sim (over its Unix
+#       socket, as dom0's XAPI) through tapeline-hv-agent (VHD export,
+#       checked, framed) over mutual TLS to the tape agent's virtual drive
+#       (speed model off). Baseline in the same run: the same bytes through
+#       socat TLS | tee FILE | openssl dgst -sha256. Prints vdi_MBps,
+#       tools_MBps, ratio, hv_rss_MiB. Targets: ratio >= 1.0, hv RSS <= 64.
+#   tests/bench/run.sh vdi2       [--size 4G] [--runs 3]
+#       Two disks of one VM to two drives at once, against one disk to one
+#       drive in the same run. Prints aggregate_MBps, vdi_MBps and
+#       aggregate_ratio. Target: aggregate_ratio >= 1.3.
+#   tests/bench/run.sh vdi-rss    [--size 16G]
+#       The hv agent's peak RSS for a 1 GiB disk and for one of --size:
+#       hv_rss_MiB_1G and hv_rss_MiB_big. Target: both <= 64, and equal.
+#   tests/bench/run.sh catalog    [catalog_bench options]
+#       catalog find over 1,000,000 objects. Prints find_ms (target < 10).
+#   tests/bench/run.sh planner    [planner_bench options]
+#       The planner for 1,000 VMs x 2 disks, 365 days of history. Prints
+#       plan_ms (target < 1000).
 #
 # The build must exist (./deploy/test.sh or ./deploy/quickstart.sh makes it);
 # TAPELINE_BUILD overrides build/.
@@ -20,8 +39,14 @@ BUILD=${TAPELINE_BUILD:-$ROOT/build}
 BIN=$BUILD/bin
 mode=${1:-}
 shift || true
+case $mode in
+  catalog) exec "$BUILD/tests/catalog_bench" "$@" ;;
+  planner) exec "$BUILD/tests/planner_bench" "$@" ;;
+esac
 size_text=2G
 runs=3
+[ "${mode#vdi}" != "$mode" ] && size_text=4G
+[ "$mode" = vdi-rss ] && size_text=16G
 while [ $# -gt 0 ]; do
   case $1 in
     --size) size_text=$2; shift 2 ;;
@@ -29,7 +54,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-case $mode in stream|shoeshine) ;; *) sed -n '2,17p' "$0" >&2; exit 2 ;; esac
+case $mode in stream|shoeshine|vdi|vdi2|vdi-rss) ;; *) sed -n '2,40p' "$0" >&2; exit 2 ;; esac
 [ -x "$BIN/tapeline-tape-agent" ] || { echo "build first: ./deploy/test.sh" >&2; exit 2; }
 
 to_bytes() { numfmt --from=iec "$1"; }
@@ -160,7 +185,7 @@ if [ "$mode" = stream ]; then
   echo "tls_raw_MBps=$(median "${r[@]}")"
   echo "agent_rss_MiB=$(printf '%s\n' "${m[@]}" | sort -n | tail -1)"
   echo "agent_buffer_MiB=512"
-else
+elif [ "$mode" = shoeshine ]; then
   start_agent true LTO-5
   echo "# bursty sender: $size_text, 100 MB/s average, bursts of ${BURST:-500000000} bytes at 200 MB/s" >&2
   t0=$(now)
@@ -183,4 +208,6 @@ else
   stop_agent >/dev/null
   echo "control_slow_feed_MBps=25"
   echo "control_backhitches=$(jq -r '.status.backhitches // 0' <<<"$st")"
+else
+  . "$ROOT/tests/bench/vdi.sh"
 fi

@@ -11,11 +11,7 @@ checked_source::checked_source(stream::byte_source* inner, std::string format,
       raw_size_(raw_size),
       where_(std::move(where)) {
   if (format_ == "vhd")
-    parser_ = std::make_unique<vhd::stream_parser>(
-        [](uint32_t, std::string_view, std::string_view) {
-          return status::ok_status();
-        },
-        where_);
+    parser_ = std::make_unique<vhd::stream_parser>(nullptr, where_);
 }
 
 result<size_t> checked_source::read(char* buf, size_t cap) {

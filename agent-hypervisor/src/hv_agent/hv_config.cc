@@ -121,7 +121,7 @@ status parse_export(config::table& root, hv_config* cfg) {
   TL_RETURN_IF_ERROR(
       e->optional_size("chunk", &cfg->chunk_bytes, 64 * kib, 4 * mib));
   TL_RETURN_IF_ERROR(
-      e->optional_size("window", &cfg->window_bytes, 2 * mib, 1024 * mib));
+      e->optional_size("window", &cfg->window_bytes, 4 * mib, 1024 * mib));
   if (cfg->window_bytes < 2 * cfg->chunk_bytes)
     return e->error("window", "must hold at least two chunks (" +
                                   format_bytes(2 * cfg->chunk_bytes) + ")");

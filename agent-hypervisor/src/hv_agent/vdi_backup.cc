@@ -1,6 +1,8 @@
 #include "tapeline/hv_agent/vdi_backup.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <ctime>
 
 #include "tapeline/common/clock.h"
@@ -76,7 +78,13 @@ result<xapi::vm_info> find_base(xapi::client& c, const xapi::vm_info& vm,
     if (is_kept) kept.push_back(s.snapshot.name_label);
     bool named = s.snapshot.uuid == base || s.snapshot.name_label == base;
     if (base == "auto") {
-      if (is_kept && (!best || s.created > best->created)) best = &s;
+      // Newest first; TAG.created_ms breaks ties within a second.
+      auto key = [&](const xapi::tagged_snapshot_info& x) {
+        auto ms = get_or(x.snapshot.other_config, tag + ".created_ms");
+        return std::make_pair(x.created,
+                              ms.empty() ? 0ll : std::atoll(ms.c_str()));
+      };
+      if (is_kept && (!best || key(s) > key(*best))) best = &s;
     } else if (named) {
       if (!is_kept)
         return make_error(code::invalid_argument,
@@ -210,7 +218,11 @@ result<vdi_backup_result> backup_vdis(caf::actor_system& sys,
           about, snap_name, st.message());
     out.snapshot_kept = false;
   };
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
   for (auto [k, v] : {std::pair<std::string, std::string>{".job", out.job_id},
+                      {".created_ms", std::to_string(ms)},
                       {".state", "exporting"}}) {
     auto st = xapi::set_other_config(c, *snap, req.tag + k, v);
     if (!st.ok()) {

@@ -97,7 +97,7 @@ TEST(hv_config, bad_lines_name_file_line_and_key) {
        "key 'coordinator.address': expected HOST:PORT"},
       {19, "retention = \"seven days\"", "key 'snapshots.retention'"},
       {22, "format = \"qcow2\"", "key 'export.format'"},
-      {23, "window = \"1M\"", "key 'export.window'"},
+      {23, "window = \"3M\"", "key 'export.window'"},
   };
   for (auto& c : cases) {
     auto m = error_of(replace_line(good, c.line, c.text));

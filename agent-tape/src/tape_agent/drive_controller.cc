@@ -11,8 +11,9 @@
 namespace tapeline::tape_agent {
 namespace {
 
-// Payload bytes between two receipts to the sender.
-constexpr uint64_t receipt_interval = 8ull << 20;
+// Payload bytes between two receipts to the sender. Senders keep a window
+// of at least twice this (docs/wire-protocol.md), so it must stay small.
+constexpr uint64_t receipt_interval = 2ull << 20;
 
 v1::ErrorCode to_error_code(const status& st) {
   switch (st.error_code()) {

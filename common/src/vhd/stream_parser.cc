@@ -40,6 +40,20 @@ status stream_parser::feed(std::string_view data) {
       data.remove_prefix(skip);
       continue;
     }
+    if (!on_block_ && current_.kind == item_kind::block) {
+      // Nobody wants the data: count it, don't copy it.
+      size_t take = size_t(std::min<uint64_t>(want_ - skipped_, data.size()));
+      skipped_ += take;
+      pos_ += take;
+      data.remove_prefix(take);
+      if (skipped_ == want_) {
+        skipped_ = 0;
+        ++blocks_seen_;
+        status st = next_item();
+        if (!st.ok()) return fail(st);
+      }
+      continue;
+    }
     size_t take = size_t(std::min<uint64_t>(want_ - buf_.size(), data.size()));
     buf_.append(data.data(), take);
     pos_ += take;
@@ -115,6 +129,7 @@ status stream_parser::on_header() {
                       "vhd BAT of " +
                           std::to_string(header_.max_table_entries) +
                           " entries is larger than 64 MiB");
+  sorted_ = false;
   items_.push_back({header_.table_offset, tb, item_kind::bat, 0});
   if (footer_.type == disk_type::differencing) {
     for (uint32_t i = 0; i < parent_locator_count; ++i) {
@@ -125,6 +140,7 @@ status stream_parser::on_header() {
                                              std::to_string(i) + " has " +
                                              std::to_string(l.data_length) +
                                              " bytes, more than 64 KiB");
+      sorted_ = false;
       items_.push_back({l.data_offset, l.data_length, item_kind::locator, i});
     }
   }
@@ -145,6 +161,7 @@ status stream_parser::on_bat() {
                             std::to_string(current_.offset + 4ull * i) +
                             ") points to byte " + std::to_string(at) +
                             ", before the end of the BAT");
+    sorted_ = false;
     items_.push_back({at, full, item_kind::block, i});
   }
   phase_ = phase::blocks;
@@ -152,9 +169,12 @@ status stream_parser::on_bat() {
 }
 
 status stream_parser::next_item() {
-  std::sort(items_.begin(), items_.end(), [](const item& a, const item& b) {
-    return a.offset > b.offset;  // the next item at the back
-  });
+  if (!sorted_) {  // once per batch of new items, not once per item
+    std::sort(items_.begin(), items_.end(), [](const item& a, const item& b) {
+      return a.offset > b.offset;  // the next item at the back
+    });
+    sorted_ = true;
+  }
   if (items_.empty()) {
     if (phase_ != phase::blocks)
       return make_error(code::internal, "vhd stream has no BAT item");
@@ -177,7 +197,8 @@ status stream_parser::next_item() {
   }
   target_ = current_.offset;
   want_ = current_.size;
-  buf_.reserve(size_t(want_));
+  if (on_block_ || current_.kind != item_kind::block)
+    buf_.reserve(size_t(want_));
   return status::ok_status();
 }
 

@@ -7,6 +7,7 @@
 // prefix, "tapeline" by default; janitor.h reads them):
 //   TAG            the owner: HOST:PID:START of the agent process
 //   TAG.created    Unix seconds
+//   TAG.created_ms Unix milliseconds (orders snapshots made within a second)
 //   TAG.job        the job id
 //   TAG.state      "exporting", then "kept" once every disk is on tape
 //   TAG.object.N   the object id of disk N (its userdevice) on tape, the

@@ -29,7 +29,9 @@ class stream_parser {
   using block_handler = std::function<status(
       uint32_t index, std::string_view bitmap, std::string_view data)>;
 
-  // `where` names the stream in messages ("export of VDI 3f2a…").
+  // `where` names the stream in messages ("export of VDI 3f2a…"). With an
+  // empty `on_block`, block data is checked for placement and counted but
+  // neither copied nor handed out (a validating pass-through).
   stream_parser(block_handler on_block, std::string where);
 
   status feed(std::string_view bytes);
@@ -78,6 +80,8 @@ class stream_parser {
   std::vector<uint32_t> bat_;
   std::array<std::string, parent_locator_count> locators_;
   uint32_t blocks_seen_ = 0;
+  uint64_t skipped_ = 0;  // bytes of the current block counted (no handler)
+  bool sorted_ = true;    // items_ is in order
 };
 
 }  // namespace tapeline::vhd
