@@ -20,16 +20,21 @@ the case study's backup server ran its two drives:
      (LTO4-0001, LTO5-0001..0003)
   4. starts tapeline-tape-agent with two virtual drives, over mutual TLS:
        lto4  LTO-4, pool filesets
-       lto5  LTO-5, pool vdi, cartridges of 256 MiB so that the sample VDI
+       lto5  LTO-5, pool vdi, cartridges of 256 MiB so that the VM's disk
              spans two tapes (the autoloader loads the next scratch tape)
-  5. streams, with progress:
-       tar -cf - DIR | zstd | tapeline-send --file -   -> lto4
-       a 320 MiB sample VDI (random data)              -> lto5
-  6. verifies the file set on tape, then ejects both tapes (which writes
+  5. starts xapi-sim, a simulated XCP-ng pool (XAPI's own protocol) with a
+     VM whose 320 MiB disk holds random data, and checks the hypervisor
+     agent's configuration and XAPI login
+  6. night 1, with progress:
+       tar -cf - DIR | zstd | tapeline-send --file -        -> lto4
+       tapeline-hv-agent backup-once --vm vm01 (raw full)   -> lto5
+     night 2: the VM writes, then a VHD delta against night 1's snapshot
+  7. verifies the file set on tape, then ejects both tapes (which writes
      each tape's session catalog)
-  7. reads every tape file back with GNU tar alone (tapeline-vtape dump N |
-     tar), joins the spanned VDI with tar -x -M, and checks it with sha256sum
-  8. says which tapes to take off-site
+  8. reads every tape file back with GNU tar alone (tapeline-vtape dump N |
+     tar), joins the spanned disk with tar -x -M, merges night 2's delta
+     onto it, and checks both against the simulator's disk at each snapshot
+  9. says which tapes to take off-site
 
 It finishes in about a minute after the build and exits non-zero if any
 check fails.
@@ -74,7 +79,7 @@ done
 # ---- output helpers -----------------------------------------------------------
 
 STEP=0
-readonly STEPS=8
+readonly STEPS=9
 section() {
   STEP=$((STEP + 1))
   printf '\n== %d/%d  %s\n' "$STEP" "$STEPS" "$1"
@@ -115,13 +120,13 @@ else
     die "TAPELINE_BIN=${TAPELINE_BIN:-} is not a folder"
   say "--no-build: using the binaries in $BIN"
 fi
-for b in tapeline-tape-agent tapeline-send tapeline-vtape; do
+for b in tapeline-tape-agent tapeline-send tapeline-vtape tapeline-hv-agent xapi-sim tapeline-vhd; do
   [[ -x $BIN/$b ]] || die "$BIN/$b is missing; run $PROG without --no-build"
 done
 for t in tar zstd sha256sum jq openssl; do
   command -v "$t" >/dev/null || die "$t is missing; run $PROG without --no-build"
 done
-ok "tapeline-tape-agent, tapeline-send and tapeline-vtape in $BIN"
+ok "tapeline-tape-agent, tapeline-hv-agent, xapi-sim and tools in $BIN"
 
 # ---- 2. work folder -----------------------------------------------------------------
 
@@ -144,6 +149,13 @@ say "  drives/  one slot per drive          sample/   what is backed up"
 say "  restore/ what GNU tar reads back     agent.toml, agent.log"
 
 AGENT_PID=""
+SIM_PID=""
+stop_sim() {
+  [[ -n $SIM_PID ]] || return 0
+  kill "$SIM_PID" 2>/dev/null || true
+  wait "$SIM_PID" 2>/dev/null || true
+  SIM_PID=""
+}
 stop_agent() {
   [[ -n $AGENT_PID ]] || return 0
   kill "$AGENT_PID" 2>/dev/null || true
@@ -153,6 +165,7 @@ stop_agent() {
 }
 on_exit() {
   local rc=$?
+  stop_sim
   if ((KEEP == 0 || rc != 0)); then stop_agent; fi
   if ((rc != 0)) && [[ -s $WORK/agent.log ]]; then
     echo "--- $WORK/agent.log (last 30 lines) ---" >&2
@@ -169,6 +182,7 @@ say "from this CA is refused. The certificate's OU is its role."
 "$REPO/deploy/pki.sh" init "$PKI" | sed 's/^/   /'
 "$REPO/deploy/pki.sh" issue "$PKI" backup1 tape-agent | sed 's/^/   /'
 "$REPO/deploy/pki.sh" issue "$PKI" operator1 operator | sed 's/^/   /'
+"$REPO/deploy/pki.sh" issue "$PKI" xcp-host1 hv-agent | sed 's/^/   /'
 
 # ---- 4. cartridges ------------------------------------------------------------------
 
@@ -246,19 +260,48 @@ say "Drives, as the agent reports them (tapeline-send --command list --json):"
 send --command list --json |
   jq -r '.drives[] | "     \(.drive): \(.media_type), \(.state), tape \(.volume_id // "-")"'
 
-# ---- 6. backup ----------------------------------------------------------------------
+# ---- 6. the pool and the hypervisor agent ---------------------------------------------
 
-section "Backup: a file set to lto4, a VDI to lto5"
+section "An XCP-ng pool (xapi-sim) and the hypervisor agent"
+say "xapi-sim speaks XAPI's JSON-RPC and HTTP handlers (docs/xapi.md) on a Unix"
+say "socket, as dom0's /var/lib/xcp/xapi. Its VM vm01 has a 320 MiB disk of"
+say "random data (incompressible, like an encrypted disk)."
+"$BIN/xapi-sim" init --state "$WORK/pool" --vms 1 --disks-per-vm 1 --disk-size 320M \
+  --fill 320M --seed 1 --password quickstart | sed 's/^/   /'
+rm -f "$WORK/pool.ready" && mkfifo "$WORK/pool.ready"
+"$BIN/xapi-sim" serve --state "$WORK/pool" --unix "$WORK/xapi.sock" \
+  --ready-file "$WORK/pool.ready" >"$WORK/xapi-sim.log" 2>&1 &
+SIM_PID=$!
+timeout 30 cat "$WORK/pool.ready" >/dev/null || die "xapi-sim did not start; see $WORK/xapi-sim.log"
+printf 'username = "root"\npassword = "quickstart"\n' >"$WORK/xapi.credentials"
+chmod 600 "$WORK/xapi.credentials"
+cat >"$WORK/hv-agent.toml" <<TOML
+# Written by deploy/quickstart.sh; see deploy/examples/hv-agent.toml.
+[agent]
+name = "xcp-host1"
+log_level = "warn"
+[xapi]
+url = "unix://$WORK/xapi.sock"
+credentials = "xapi.credentials"   # mode 0600, or the agent refuses it
+[tls]
+certificate = "pki/xcp-host1.crt"
+key = "pki/xcp-host1.key"
+cafile = "pki/ca.crt"
+TOML
+hv() { "$BIN/tapeline-hv-agent" -c "$WORK/hv-agent.toml" "$@"; }
+show "$BIN/tapeline-hv-agent" -c "$WORK/hv-agent.toml" check
+show "$BIN/tapeline-hv-agent" -c "$WORK/hv-agent.toml" list
+sim() { "$BIN/xapi-sim" ctl --unix "$WORK/xapi.sock" "$@"; }
+
+# ---- 7. backup ----------------------------------------------------------------------
+
+section "Night 1: a file set to lto4, VM vm01 to lto5; night 2: a delta"
 FSNAME=filesets/$(basename "$FILES").tar.zst
-VDI=$SAMPLE/vm-disk0.raw
-say "Sample VDI: 320 MiB of random data (incompressible, like an encrypted disk)."
-head -c 320M /dev/urandom >"$VDI"
-VDI_SHA=$(sha256sum "$VDI" | cut -d' ' -f1)
-say "  sha256 $VDI_SHA  $VDI"
 say "lto4: tar -C $(dirname "$FILES") -cf - $(basename "$FILES") | zstd | tapeline-send --file - --name $FSNAME"
 say "      (size unknown in advance: the payload is written as segment members)"
-say "lto5: tapeline-send --file $VDI --name vdi/vm-disk0.raw --kind vdi-full"
-say "      (larger than the 256 MiB tape: it continues on the next cartridge)"
+say "lto5: tapeline-hv-agent backup-once --vm vm01 --format raw --to 127.0.0.1:$PORT/lto5"
+say "      (snapshot, XAPI export, streamed; larger than the 256 MiB tape: it"
+say "      continues on the next cartridge)"
 # Both drives at once, as the case study ran them.
 (
   set -o pipefail
@@ -270,22 +313,37 @@ say "      (larger than the 256 MiB tape: it continues on the next cartridge)"
 FS_PID=$!
 (
   set -o pipefail
-  send --drive lto5 --name vdi/vm-disk0.raw --kind vdi-full --vm sample-vm \
-    --file "$VDI" --progress 2>&1 | sed -u 's/^/   [lto5] /'
+  hv backup-once --vm vm01 --format raw --to "127.0.0.1:$PORT/lto5" --progress --json \
+    2> >(sed -u 's/^/   [lto5] /' >&2) >"$WORK/night1.json"
 ) &
 VDI_PID=$!
 FS_RC=0 VDI_RC=0
 wait "$FS_PID" || FS_RC=$?
 wait "$VDI_PID" || VDI_RC=$?
 if ((FS_RC == 0)); then ok "file set written to lto4"; else failed "file set NOT written to lto4 (exit $FS_RC)"; fi
-if ((VDI_RC == 0)); then ok "VDI written to lto5"; else failed "VDI NOT written to lto5 (exit $VDI_RC)"; fi
+if ((VDI_RC == 0)); then
+  ok "vm01 disk 0 written to lto5: $(jq -r '.objects[0].manifest.name' "$WORK/night1.json")"
+else
+  failed "vm01 NOT written to lto5 (exit $VDI_RC)"
+fi
 FS_SHA=$(sed -n 's/.*sha256 \([0-9a-f]\{64\}\).*/\1/p' "$WORK/send-lto4.out" | head -1)
+
+say "Night 2: the VM writes 8 blocks of 2 MiB; the agent takes a VHD delta"
+say "against night 1's snapshot, which it kept on the host:"
+show "$BIN/xapi-sim" ctl --unix "$WORK/xapi.sock" write --vm vm01 --blocks 8 --seed 2
+say "$ tapeline-hv-agent backup-once --vm vm01 --base auto --to 127.0.0.1:$PORT/lto5"
+if hv backup-once --vm vm01 --base auto --to "127.0.0.1:$PORT/lto5" --json >"$WORK/night2.json" 2>>"$WORK/hv-agent.log"; then
+  ok "vm01 delta written to lto5: $(jq -r '.objects[0].manifest.name + " (parent object " + .objects[0].manifest.parent_object_id + ")"' "$WORK/night2.json")"
+else
+  failed "vm01 delta NOT written (see $WORK/hv-agent.log)"
+fi
+show "$BIN/tapeline-hv-agent" -c "$WORK/hv-agent.toml" list
 
 say "Drive events from the agent's log ($WORK/agent.log):"
 grep -E 'LABELLED|EARLY_WARNING|EJECTED|MOUNT_REQUEST|autoloader|OBJECT_WRITTEN|OBJECT_FAILED' \
   "$WORK/agent.log" | sed -e 's/^\[[^]]*\] //' -e 's/^/     /'
 
-# ---- 7. verify and eject --------------------------------------------------------------
+# ---- 8. verify and eject --------------------------------------------------------------
 
 section "Verify, then eject both tapes (session catalogs)"
 say "verify reads tape file 1 of lto4 back and checks it against the SHA-256"
@@ -312,7 +370,7 @@ fi
 say "The shelf now (tapeline-vtape list):"
 vtape list --library "$SHELF" | sed 's/^/     /'
 
-# ---- 8. read back with GNU tar --------------------------------------------------------
+# ---- 9. read back with GNU tar --------------------------------------------------------
 
 section "What is on the tapes, read with GNU tar alone"
 say "tapeline-vtape dump CARTRIDGE N writes tape file N's records to stdout, as"
@@ -364,19 +422,36 @@ say "$ tar -xO ... | zstd -dc | tar -t"
 check "file set: it is a valid zstd-compressed tar of $FILES" \
   bash -c "set -o pipefail; tar -xO -b 512 -f '$RESTORE/lto4-file1.tar' --wildcards '$FSNAME.seg*' |
     zstd -dc | tar -tf - >/dev/null"
-# The VDI: both parts joined by GNU tar's multi-volume mode.
+# The VM's disk: night 1's raw full, both parts joined by GNU tar's
+# multi-volume mode, then night 2's delta merged onto it.
+VNAME=$(jq -r '.objects[0].manifest.name' "$WORK/night1.json")
 vtape dump "$(cart LTO5-0001)" 1 >"$RESTORE/LTO5-0001.file1.tar"
 vtape dump "$(cart LTO5-0002)" 1 >"$RESTORE/LTO5-0002.file1.tar"
 rm -rf "$RESTORE/vdi" && mkdir "$RESTORE/vdi"
 say "$ cd restore/vdi && tar -x -M -b 512 -f ../LTO5-0001.file1.tar -f ../LTO5-0002.file1.tar"
-check "VDI: tar -x -M joins the parts from LTO5-0001 and LTO5-0002" \
+check "vm01 night 1: tar -x -M joins the parts from LTO5-0001 and LTO5-0002" \
   bash -c "cd '$RESTORE/vdi' && tar -x -M -b 512 -f ../LTO5-0001.file1.tar -f ../LTO5-0002.file1.tar </dev/null"
-got=$(sha256sum "$RESTORE/vdi/vdi/vm-disk0.raw" 2>/dev/null | cut -d' ' -f1 || true)
-say "$ sha256sum restore/vdi/vdi/vm-disk0.raw"
-check "VDI: the restored copy is the original byte for byte (sha256 $got)" \
-  test "$got" = "$VDI_SHA"
-check "VDI: TAPELINE.TRAILER holds the same SHA-256" \
-  test "$(jq -r .sha256 "$RESTORE/vdi/TAPELINE.TRAILER" 2>/dev/null)" = "$VDI_SHA"
+got=$(sha256sum "$RESTORE/vdi/$VNAME" 2>/dev/null | cut -d' ' -f1 || true)
+want=$(sim sha256 --vdi "$(jq -r '.objects[0].manifest.labels.snapshot_vdi_uuid' "$WORK/night1.json")" | tr -d '"')
+say "$ sha256sum restore/vdi/$VNAME"
+check "vm01 night 1: the restored disk is the snapshot byte for byte (sha256 $got)" \
+  test -n "$got" -a "$got" = "$want"
+check "vm01 night 1: TAPELINE.TRAILER holds the same SHA-256" \
+  test "$(jq -r .sha256 "$RESTORE/vdi/TAPELINE.TRAILER" 2>/dev/null)" = "$got"
+DTAPE=$(jq -r '.objects[0].result.extents[0].volume_id' "$WORK/night2.json")
+DFILE=$(jq -r '.objects[0].result.extents[0].file_number' "$WORK/night2.json")
+DNAME=$(jq -r '.objects[0].manifest.name' "$WORK/night2.json")
+vtape dump "$(cart "$DTAPE")" "$DFILE" >"$RESTORE/delta.tar"
+tar -xO -b 512 -f "$RESTORE/delta.tar" --wildcards "$DNAME.seg*" >"$RESTORE/delta.vhd"
+say "$ tar -xO -b 512 -f delta.tar --wildcards '$DNAME.seg*' > delta.vhd   ($DTAPE file $DFILE)"
+show "$BIN/tapeline-vhd" info "$RESTORE/delta.vhd"
+say "$ tapeline-vhd merge --raw-base -o night2.raw restore/vdi/$VNAME delta.vhd"
+"$BIN/tapeline-vhd" merge --raw-base -o "$RESTORE/night2.raw" "$RESTORE/vdi/$VNAME" "$RESTORE/delta.vhd" 2>/dev/null || true
+got=$(sha256sum "$RESTORE/night2.raw" 2>/dev/null | cut -d' ' -f1 || true)
+want=$(sim sha256 --vdi "$(jq -r '.objects[0].manifest.labels.snapshot_vdi_uuid' "$WORK/night2.json")" | tr -d '"')
+check "vm01 night 2: full + delta merge to the night-2 snapshot byte for byte (sha256 $got)" \
+  test -n "$got" -a "$got" = "$want"
+rm -f "$RESTORE/night2.raw" "$RESTORE/delta.vhd"
 check "LTO5-0001's catalog says end of medium, and that its part continues" \
   quiet jq -e '.end_of_medium == true and .entries[0].continues == true' \
   "$RESTORE/LTO5-0001.catalog.json"

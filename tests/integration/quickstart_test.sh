@@ -16,17 +16,19 @@ fi
 expect() {  # expect FIXED-STRING: a line of the output contains it
   grep -qF -- "$1" "$T/qs.out" || { tail -60 "$T/qs.out" >&2; fail "output lacks: $1"; }
 }
-expect "== 8/8"
+expect "== 9/9"
 expect "ok: file set written to lto4"
-expect "ok: VDI written to lto5"
+expect "ok: vm01 disk 0 written to lto5"
+expect "ok: vm01 delta written to lto5"
 expect "MOUNT_REQUEST"
 expect "autoloader: loaded blank LTO-5 cartridge LTO5-0002"
 expect "ok: verify: ok:"
 expect "ok: lto4 ejected"
 expect "ok: lto5 ejected"
 expect "ok: file set: joined segments hash to the trailer's SHA-256"
-expect "ok: VDI: tar -x -M joins the parts from LTO5-0001 and LTO5-0002"
-expect "ok: VDI: the restored copy is the original byte for byte"
+expect "ok: vm01 night 1: tar -x -M joins the parts from LTO5-0001 and LTO5-0002"
+expect "ok: vm01 night 1: the restored disk is the snapshot byte for byte"
+expect "ok: vm01 night 2: full + delta merge to the night-2 snapshot byte for byte"
 expect "All checks passed."
 expect "TAKE OFF-SITE: LTO4-0001 LTO5-0001 LTO5-0002"
 expect "Still scratch: LTO5-0003"

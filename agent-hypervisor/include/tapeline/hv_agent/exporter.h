@@ -39,7 +39,7 @@ result<drive_target> parse_target(std::string_view text);
 
 struct stream_settings {
   uint32_t chunk_bytes = 1u << 20;
-  uint64_t window_bytes = 16ull << 20;
+  uint64_t window_bytes = 4ull << 20;
   // Called about once a second from the exporter's thread with the object's
   // description; must be thread-safe.
   std::function<void(const std::string& what, const stream::progress_info&)>

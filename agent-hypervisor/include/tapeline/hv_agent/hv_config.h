@@ -51,7 +51,7 @@ struct hv_config {
 
   std::string export_format = "vhd";  // of full exports: "vhd" or "raw"
   uint64_t chunk_bytes = mib;         // payload per stream frame
-  uint64_t window_bytes = 16 * mib;   // most bytes on their way to a drive
+  uint64_t window_bytes = 4 * mib;    // most bytes on their way to a drive
 };
 
 result<hv_config> load_hv_config(const std::string& path);
