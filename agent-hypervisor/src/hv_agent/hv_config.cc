@@ -114,7 +114,7 @@ status parse_export(config::table& root, hv_config* cfg) {
   std::optional<config::table> e;
   TL_RETURN_IF_ERROR(root.optional_table("export", &e));
   if (!e) return {};
-  e->declare({"format", "chunk", "window"});
+  e->declare({"format", "chunk", "window", "read_ahead"});
   TL_RETURN_IF_ERROR(e->check_unknown_keys());
   TL_RETURN_IF_ERROR(
       e->optional_one_of("format", &cfg->export_format, {"vhd", "raw"}));
@@ -122,6 +122,8 @@ status parse_export(config::table& root, hv_config* cfg) {
       e->optional_size("chunk", &cfg->chunk_bytes, 64 * kib, 4 * mib));
   TL_RETURN_IF_ERROR(
       e->optional_size("window", &cfg->window_bytes, 4 * mib, 1024 * mib));
+  TL_RETURN_IF_ERROR(
+      e->optional_size("read_ahead", &cfg->read_ahead, 0, 256 * mib));
   if (cfg->window_bytes < 2 * cfg->chunk_bytes)
     return e->error("window", "must hold at least two chunks (" +
                                   format_bytes(2 * cfg->chunk_bytes) + ")");

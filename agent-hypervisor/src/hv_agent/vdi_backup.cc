@@ -9,6 +9,7 @@
 #include "tapeline/common/log.h"
 #include "tapeline/hv_agent/checked_source.h"
 #include "tapeline/hv_agent/janitor.h"
+#include "tapeline/hv_agent/prefetch_source.h"
 #include "tapeline/xapi/http_reader.h"
 #include "tapeline/xapi/metadata.h"
 #include "tapeline/xapi/vms.h"
@@ -289,8 +290,10 @@ result<vdi_backup_result> backup_vdis(caf::actor_system& sys,
     if (!vm_metadata.empty())
       (*t.manifest.mutable_labels())["vm_metadata"] = vm_metadata;
     t.settings = req.settings;
-    t.open = [make_client, p, format,
-              what = t.what]() -> result<std::unique_ptr<stream::byte_source>> {
+    t.open =
+        [make_client, p, format, what = t.what,
+         read_ahead =
+             req.read_ahead]() -> result<std::unique_ptr<stream::byte_source>> {
       auto c = make_client();
       if (!c) return c.error();
       xapi::export_request er;
@@ -301,9 +304,15 @@ result<vdi_backup_result> backup_vdis(caf::actor_system& sys,
       er.about = what;
       auto r = xapi::open_export(**c, er);
       if (!r) return r.error();
-      return std::unique_ptr<stream::byte_source>(
+      std::unique_ptr<stream::byte_source> src =
           std::make_unique<export_source>(std::move(*c), std::move(*r), format,
-                                          p.snap.virtual_size, what));
+                                          p.snap.virtual_size, what);
+      // Receiving (and checking) the export overlaps with hashing and
+      // sending it.
+      if (read_ahead >= (1u << 20))
+        src = std::make_unique<prefetch_source>(std::move(src), 1u << 20,
+                                                read_ahead >> 20);
+      return src;
     };
     userdevices.push_back(d.userdevice);
     tasks.push_back(std::move(t));

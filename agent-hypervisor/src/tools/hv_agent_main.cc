@@ -332,6 +332,7 @@ int cmd_backup_once(const std::string& config, const backup_args& b) {
     req.retention = std::chrono::duration_cast<std::chrono::seconds>(
         a->cfg.snapshot_retention);
     req.settings = ss;
+    req.read_ahead = a->cfg.read_ahead;
     req.now = now;
     auto r = hv_agent::backup_vdis(sys, a->factory(), req);
     if (!r) return fail(r.error());

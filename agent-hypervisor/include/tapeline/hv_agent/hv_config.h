@@ -52,6 +52,7 @@ struct hv_config {
   std::string export_format = "vhd";  // of full exports: "vhd" or "raw"
   uint64_t chunk_bytes = mib;         // payload per stream frame
   uint64_t window_bytes = 4 * mib;    // most bytes on their way to a drive
+  uint64_t read_ahead = 0;  // export bytes received ahead on a thread; 0: off
 };
 
 result<hv_config> load_hv_config(const std::string& path);

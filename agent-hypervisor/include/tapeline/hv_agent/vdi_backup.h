@@ -52,7 +52,8 @@ struct vdi_backup_request {
   // 0: destroy the snapshot right after a successful backup.
   std::chrono::seconds retention{14 * 86400};
   stream_settings settings;
-  int64_t now = 0;  // Unix seconds, for tags and manifests
+  uint64_t read_ahead = 0;  // prefetch_source.h; 0: read inline
+  int64_t now = 0;          // Unix seconds, for tags and manifests
 };
 
 struct vdi_backup_result {
