@@ -167,6 +167,14 @@ result<tls_options> load_tls_options(config::table& tls) {
   return opts;
 }
 
+result<tls_options> load_tls_section(config::table& root) {
+  config::table t;
+  TL_RETURN_IF_ERROR(root.required_table("tls", &t));
+  t.declare({"certificate", "key", "cafile", "passphrase"});
+  TL_RETURN_IF_ERROR(t.check_unknown_keys());
+  return load_tls_options(t);
+}
+
 result<std::string> certificate_role(const X509* cert) {
   const X509_NAME* name = X509_get_subject_name(cert);
   std::string role;

@@ -34,11 +34,7 @@ status parse_agent(config::table& root, agent_config* cfg) {
 }
 
 status parse_tls(config::table& root, agent_config* cfg) {
-  config::table t;
-  TL_RETURN_IF_ERROR(root.required_table("tls", &t));
-  t.declare({"certificate", "key", "cafile", "passphrase"});
-  TL_RETURN_IF_ERROR(t.check_unknown_keys());
-  auto tls = load_tls_options(t);
+  auto tls = load_tls_section(root);
   if (!tls) return tls.error();
   cfg->tls = std::move(*tls);
   return {};

@@ -36,6 +36,9 @@ bool is_known_role(std::string_view role);
 // configuration file) and the optional passphrase. Does not touch the files;
 // see validate().
 result<tls_options> load_tls_options(config::table& tls);
+// The required [tls] table of a configuration file's root, read as above;
+// keys other than those four are refused.
+result<tls_options> load_tls_section(config::table& root);
 
 // Checks the options before a process goes live, with messages that say
 // what to do:
