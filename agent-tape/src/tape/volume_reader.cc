@@ -89,7 +89,10 @@ v1::CatalogEntry scanned_part(tape_file_reader& r, tape_file_kind k,
   e.set_part(cont ? 1 : 0);  // a continuation's index is in the prior catalog
   e.set_payload_offset(cont ? r.continuation().offset : 0);
   e.set_payload_length(r.part_payload_bytes());
-  e.set_continues(end && *end == object_end::ended_in_data);
+  // Found after the last catalog file, a part never continues: spanning
+  // always writes an end-of-medium catalog after the part it continues
+  // (§6), so a part cut short here was cut by a crash, not by the tape.
+  e.set_continues(false);
   if (end && *end == object_end::complete && !cont &&
       r.payload_sha256() == r.trailer().sha256()) {
     e.set_complete(true);
@@ -150,6 +153,12 @@ result<tape_scan> volume_reader::scan() {
   for (uint32_t f = *last; !eod; ++f)
     TL_RETURN_IF_ERROR(scan_file(f, &out, &eod));
   if (!out.needs_filemark) TL_RETURN_IF_ERROR(drive_->space_to_eod());
+  if (out.catalog.magic().empty()) {  // no catalog file yet: say whose it is
+    out.catalog.set_magic(tapefmt::catalog_magic);
+    out.catalog.set_format_version(tapefmt::format_version);
+    out.catalog.set_volume_id(out.label.volume_id());
+    out.catalog.set_label_uuid(out.label.label_uuid());
+  }
   return out;
 }
 
