@@ -136,7 +136,12 @@ v1::ObjectManifest manifest_for(const vdi_backup_request& req,
   m.set_vm_name(vm.name_label);
   m.set_vm_uuid(vm.uuid);
   m.set_vdi_uuid(d.live.vdi_uuid);
-  m.set_disk(static_cast<uint32_t>(std::stoul(d.live.userdevice)));
+  // userdevice is a decimal position once XAPI has plugged the VBD; keep
+  // whatever else it may hold in the labels rather than failing on it.
+  const auto& ud = d.live.userdevice;
+  bool numeric = !ud.empty() && ud.size() < 9 &&
+                 ud.find_first_not_of("0123456789") == std::string::npos;
+  m.set_disk(numeric ? static_cast<uint32_t>(std::stoul(ud)) : 0);
   m.set_parent_object_id(d.parent_object);
   m.set_payload_format(format);
   m.set_expected_size(
@@ -149,6 +154,7 @@ v1::ObjectManifest manifest_for(const vdi_backup_request& req,
   l["snapshot_vdi_uuid"] = d.snap.vdi_uuid;
   l["virtual_size"] = std::to_string(d.snap.virtual_size);
   l["disk_name"] = d.live.name_label;
+  l["userdevice"] = ud;
   if (delta) l["base_snapshot_uuid"] = base_uuid;
   return m;
 }
