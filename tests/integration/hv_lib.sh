@@ -13,6 +13,7 @@ hv_cleanup() {
 }
 hv_exit() {
   local rc=$?
+  set +e  # under -e, the (exit $rc) below would end the trap before cleanup
   hv_cleanup
   if [ $rc -ne 0 ] && [ -f "$T/sim.log" ]; then
     echo "--- xapi-sim log (last 20 lines) ---" >&2
