@@ -45,8 +45,19 @@ field_of() {
 backup night1 --vm vm01
 for n in 2 3; do
   sim write --vm vm01 --blocks $((3 + n)) --seed $((100 + n)) >/dev/null
-  backup "night$n" --vm vm01 --base auto
+  extra=()
+  [ $n = 3 ] && extra=(--finish-session)
+  backup "night$n" --vm vm01 --base auto "${extra[@]}"
 done
+# Night 3 closed the drive's session: its catalog file follows the objects
+# and lists them all as complete.
+cf=$(( $(jq -r '[.objects[].result.extents[0].file_number] | max' "$T/night3.json") + 1 ))
+dump "$CART" "$cf" "$T/catalog.tar"
+tar -xOf "$T/catalog.tar" TAPELINE.CATALOG > "$T/catalog.json" \
+  || fail "no session catalog after night 3 (tape file $cf)"
+[ "$(jq '[.entries[] | select(.complete)] | length' "$T/catalog.json")" = 6 ] \
+  || fail "the session catalog does not list 6 complete objects: $(cat "$T/catalog.json")"
+pass "night 3 closed the session: the catalog lists all 6 objects as complete"
 pass "three nights of vm01 backed up"
 
 for disk in 0 1; do

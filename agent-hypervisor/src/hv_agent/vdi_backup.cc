@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
+#include <set>
 
 #include "tapeline/common/clock.h"
 #include "tapeline/common/log.h"
@@ -328,6 +329,11 @@ result<vdi_backup_result> backup_vdis(caf::actor_system& sys,
     return make_error(code::not_found, about + " has no disk to back up");
   }
 
+  if (req.finish_session) {  // the last task of each drive closes its session
+    std::set<std::string> seen;
+    for (auto t = tasks.rbegin(); t != tasks.rend(); ++t)
+      if (seen.insert(t->target.to_string()).second) t->finish_session = true;
+  }
   out.objects = run_exports(sys, std::move(tasks));
 
   for (auto& o : out.objects)

@@ -333,6 +333,7 @@ int cmd_backup_once(const std::string& config, const backup_args& b) {
         a->cfg.snapshot_retention);
     req.settings = ss;
     req.read_ahead = a->cfg.read_ahead;
+    req.finish_session = b.finish_session;
     req.now = now;
     auto r = hv_agent::backup_vdis(sys, a->factory(), req);
     if (!r) return fail(r.error());
@@ -486,8 +487,8 @@ int main(int argc, char** argv) {
   once->add_flag("--no-compress", b.no_compress,
                  "file set: plain tar (for data already compressed)");
   once->add_flag("--finish-session", b.finish_session,
-                 "file set, pool metadata: have the drive write its session "
-                 "catalog after the object");
+                 "have each drive write its session catalog after its last "
+                 "object (the night's last backup-once should)");
   once->add_option("--job-id", b.job_id, "job id for tags and logs");
   once->add_flag("--json", b.json_out, "print the outcome as JSON");
   once->add_flag("--progress", b.progress, "print progress to stderr");

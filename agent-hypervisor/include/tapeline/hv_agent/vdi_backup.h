@@ -53,7 +53,9 @@ struct vdi_backup_request {
   std::chrono::seconds retention{14 * 86400};
   stream_settings settings;
   uint64_t read_ahead = 0;  // prefetch_source.h; 0: read inline
-  int64_t now = 0;          // Unix seconds, for tags and manifests
+  // Have each drive write its session catalog after its last disk.
+  bool finish_session = false;
+  int64_t now = 0;  // Unix seconds, for tags and manifests
 };
 
 struct vdi_backup_result {
