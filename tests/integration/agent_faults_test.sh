@@ -169,7 +169,7 @@ kill -9 "$SEND_PID"
 wait "$SEND_PID" 2>/dev/null || true
 exec 3>&-
 until_true 60 "PEER_LOST in the agent log" log_has "OBJECT_FAILED (PEER_LOST)"
-grep "OBJECT_FAILED (PEER_LOST)" "$T/agent.log" | grep -q "victim.bin" \
+grep "OBJECT_FAILED (PEER_LOST)" "$T/agent.log" | grep "victim.bin" >/dev/null \
   || fail "the PEER_LOST log line does not name the object"
 kill -0 "$AGENT_PID" || fail "the tape agent died with its sender"
 send --drive snd --name after.bin --file "$T/src/after.bin" >/dev/null \

@@ -74,7 +74,7 @@ pass "verify: three objects ok"
   || fail "list: night 3's trailer sha256 is not GNU tar's"
 jq -e --arg id "$id3" '.[4].kind == "catalog" and ([.[4].catalog.entries[].manifest.object_id] | index($id) != null)' \
   "$T/list.json" >/dev/null || fail "list: the catalog does not list night 3's object"
-"$X" list "$T/n2.tar" | grep -qF "parent $id1" || fail "list (text) does not show night 2's parent"
+"$X" list "$T/n2.tar" | grep -F "parent $id1" >/dev/null || fail "list (text) does not show night 2's parent"
 pass "list --json: label, full, two deltas with their parents, catalog"
 
 # extract = GNU tar's payload.

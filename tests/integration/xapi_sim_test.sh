@@ -126,7 +126,7 @@ qemu-img compare --image-opts "$QOPTS" "driver=raw,file.filename=$T/sim1.raw" >/
   fail "qemu-img compare vhd/raw"
 [ "$(ctl sha256 --vdi "$S1D0")" = "$(sha256sum <"$T/full.raw" | cut -d' ' -f1)" ] || fail "sim sha256"
 # 20 MiB filled = 10 blocks, so the dynamic VHD holds 10 blocks.
-vhdiinfo "$T/full.vhd" | grep -q 'Disk type.*Dynamic' || fail "vhdiinfo full.vhd"
+vhdiinfo "$T/full.vhd" | grep 'Disk type.*Dynamic' >/dev/null || fail "vhdiinfo full.vhd"
 pass "format=vhd (task success) passes qemu-img check and equals format=raw and the sim's bytes"
 
 # --- a night, a second snapshot, the delta ------------------------------
