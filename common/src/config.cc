@@ -223,6 +223,26 @@ status table::required_integer(std::string_view key, int64_t* out, int64_t min,
   return optional_integer(key, out, min, max);
 }
 
+status table::optional_string_array(std::string_view key,
+                                    std::vector<std::string>* out) {
+  TL_CONFIG_NODE(key);
+  if (!node) return {};
+  auto arr = node->as_array();
+  if (!arr)
+    return error(key, "expected an array of strings, got " + describe(*node));
+  std::vector<std::string> v;
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto s = (*arr)[i].as_string();
+    if (!s)
+      return error(key, "expected an array of strings, got " +
+                            describe((*arr)[i]) + " at index " +
+                            std::to_string(i));
+    v.push_back(s->get());
+  }
+  *out = std::move(v);
+  return {};
+}
+
 status table::optional_bool(std::string_view key, bool* out) {
   TL_CONFIG_NODE(key);
   if (!node) return {};

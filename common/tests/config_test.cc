@@ -89,6 +89,27 @@ every = "1h30m"
   EXPECT_TRUE(t.check_all_unknown_keys().ok());
 }
 
+TEST(config, reads_arrays_of_strings) {
+  auto t = load(
+      "to = [\"a@x\", \"b@y\"]\nnone = []\nbad = [\"a\", 2]\n"
+      "scalar = \"a\"\n");
+  std::vector<std::string> v = {"default"};
+  ASSERT_TRUE(t.optional_string_array("absent", &v).ok());
+  EXPECT_EQ(v, std::vector<std::string>{"default"});
+  ASSERT_TRUE(t.optional_string_array("to", &v).ok());
+  EXPECT_EQ(v, (std::vector<std::string>{"a@x", "b@y"}));
+  ASSERT_TRUE(t.optional_string_array("none", &v).ok());
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(message(t.optional_string_array("bad", &v)),
+            "/etc/tapeline/test.toml:3:1: key 'bad': expected an array of "
+            "strings, got 2 at index 1");
+  EXPECT_EQ(message(t.optional_string_array("scalar", &v)),
+            "/etc/tapeline/test.toml:4:1: key 'scalar': expected an array of "
+            "strings, got \"a\"");
+  EXPECT_TRUE(v.empty());  // untouched by the failures
+  EXPECT_TRUE(t.check_unknown_keys().ok());
+}
+
 TEST(config, absent_optional_keys_keep_defaults) {
   auto t = load("");
   std::string s = "default";

@@ -9,7 +9,7 @@ namespace {
 const char* const notification_columns =
     "id, kind, message, coalesce(barcode, ''), coalesce(drive, ''), "
     "coalesce(job_id, 0), created_at, coalesce(acknowledged_at, 0), "
-    "coalesce(ack_by, '')";
+    "coalesce(ack_by, ''), details";
 
 notification read_notification(const stmt& s) {
   notification n;
@@ -22,6 +22,7 @@ notification read_notification(const stmt& s) {
   n.created_at = s.i64(6);
   n.acknowledged_at = s.i64(7);
   n.ack_by = s.text(8);
+  n.details = s.text(9);
   return n;
 }
 
@@ -45,7 +46,7 @@ result<int64_t> sqlite_catalog::add_notification(
   TL_RETURN_IF_ERROR(t.begin());
   auto q = db_->prepare(
       "INSERT INTO notifications(kind, message, barcode, drive, job_id, "
-      "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "created_at, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!q.ok()) return q.error();
   q->bind(1, n.kind).bind(2, n.message);
   q->bind_text_or_null(3, n.barcode).bind_text_or_null(4, n.drive);
@@ -54,6 +55,7 @@ result<int64_t> sqlite_catalog::add_notification(
   else
     q->bind_null(5);
   TL_RETURN_IF_ERROR(q->bind(6, n.created_at)
+                         .bind(7, n.details)
                          .run()
                          .with_context("storing notification " + n.kind));
   int64_t id = db_->last_insert_id();
@@ -145,6 +147,19 @@ result<std::vector<notification>> sqlite_catalog::unacknowledged() {
       std::string("SELECT ") + notification_columns +
           " FROM notifications WHERE acknowledged_at IS NULL ORDER BY id",
       [](stmt&) {}, read_notification);
+  if (!all.ok()) return all.error();
+  for (auto& n : *all) TL_RETURN_IF_ERROR(load_deliveries(&n));
+  return all;
+}
+
+result<std::vector<notification>> sqlite_catalog::undelivered(
+    uint32_t max_attempts) {
+  auto all = query_all<notification>(
+      db_.get(),
+      std::string("SELECT ") + notification_columns +
+          " FROM notifications WHERE id IN (SELECT notification_id FROM "
+          "deliveries WHERE state != 'sent' AND attempts < ?1) ORDER BY id",
+      [&](stmt& s) { s.bind(1, int64_t{max_attempts}); }, read_notification);
   if (!all.ok()) return all.error();
   for (auto& n : *all) TL_RETURN_IF_ERROR(load_deliveries(&n));
   return all;

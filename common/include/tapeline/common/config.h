@@ -82,6 +82,10 @@ class table {
                           int64_t min = std::numeric_limits<int64_t>::min(),
                           int64_t max = std::numeric_limits<int64_t>::max());
   status optional_bool(std::string_view key, bool* out);
+  // An array of strings, e.g. to = ["a@x", "b@y"]; absent leaves *out
+  // untouched. The error names the index of a non-string element.
+  status optional_string_array(std::string_view key,
+                               std::vector<std::string>* out);
   // Sizes: a string in units.h syntax ("256K"), or an integer of bytes.
   status required_size(std::string_view key, uint64_t* out, uint64_t min = 0,
                        uint64_t max = std::numeric_limits<uint64_t>::max());
