@@ -30,8 +30,11 @@ does not come from this CA is refused.
           ROLE is one of: $ROLES.
   renew   Re-issues DIR/NAME.crt for the existing DIR/NAME.key, keeping its
           role and subjectAltName unless ROLE or --san are given.
-  list    Shows each certificate in DIR: name, role, expiry, and whether it
-          verifies against DIR/ca.crt.
+          'renew DIR ca' re-issues the CA certificate for the same ca.key and
+          subject (default 3650 days): certificates it issued keep verifying;
+          copy the new ca.crt to every host.
+  list    Shows each certificate in DIR: name, role, expiry, days left, and
+          whether it verifies against DIR/ca.crt. Renew what has under 30.
 
 Options:
   --days N     validity in days
@@ -170,10 +173,30 @@ cmd_issue() {
   echo "issued: $dir/$name.crt (role $role; key $dir/$name.key, mode 0600)"
 }
 
+# renew_ca DIR: the CA certificate again, same key and subject, so that
+# every certificate it signed still chains to it.
+renew_ca() {
+  local dir=$1
+  make_work "$dir"
+  openssl req -new -x509 -config "$work/openssl.cnf" -extensions ca_ext \
+    -key "$dir/ca.key" -subj "/O=Tapeline/CN=Tapeline site CA" \
+    -set_serial "$(serial)" -days "${days:-3650}" -sha256 \
+    -out "$work/new.crt" || die "openssl could not re-issue the CA certificate"
+  chmod 644 "$work/new.crt"
+  mv -f "$work/new.crt" "$dir/ca.crt"
+  echo "renewed: $dir/ca.crt (same key; copy it to every host)"
+}
+
 cmd_renew() {
   (($# == 2 || $# == 3)) || die "usage: $PROG renew DIR NAME [ROLE] [--days N] [--san LIST]"
   local dir=$1 name=$2 role=${3:-} sans
   check_ca "$dir"
+  if [[ $name == ca ]]; then
+    (($# == 2)) && [[ -z $san ]] || die "renew DIR ca takes no ROLE or --san"
+    renew_ca "$dir"
+    return
+  fi
+  check_name "$name"
   [[ -r $dir/$name.key ]] || die "$dir/$name.key not found; use '$PROG issue' for a new key"
   if [[ -z $role ]]; then
     [[ -r $dir/$name.crt ]] || die "$dir/$name.crt not found; give the ROLE"
@@ -194,17 +217,19 @@ cmd_renew() {
 
 cmd_list() {
   (($# == 1)) || die "usage: $PROG list DIR"
-  local dir=$1 crt name ok
+  local dir=$1 crt name ok role end left
   check_ca "$dir"
-  printf '%-24s %-12s %-26s %s\n' NAME ROLE EXPIRES VERIFIES
+  printf '%-24s %-12s %-26s %-9s %s\n' NAME ROLE EXPIRES DAYS_LEFT VERIFIES
   for crt in "$dir"/*.crt; do
     name=${crt##*/}
     name=${name%.crt}
-    [[ $name == ca ]] && continue
     ok=no
     openssl verify -CAfile "$dir/ca.crt" "$crt" >/dev/null 2>&1 && ok=yes
-    printf '%-24s %-12s %-26s %s\n' "$name" "$(role_of "$crt")" \
-      "$(openssl x509 -in "$crt" -noout -enddate | cut -d= -f2)" "$ok"
+    role=$(role_of "$crt")
+    [[ $name == ca ]] && role=CA
+    end=$(openssl x509 -in "$crt" -noout -enddate | cut -d= -f2)
+    left=$((($(date -d "$end" +%s) - $(date +%s)) / 86400))
+    printf '%-24s %-12s %-26s %-9s %s\n' "$name" "$role" "$end" "$left" "$ok"
   done
 }
 

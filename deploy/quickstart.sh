@@ -388,7 +388,7 @@ for c in LTO4-0001 LTO5-0001 LTO5-0002 LTO5-0003; do
   last=$((n - 1))
   vtape dump "$(cart "$c")" "$last" | gtar -xO TAPELINE.CATALOG >"$RESTORE/$c.catalog.json"
   say ""
-  say "-- $c: $n tape files (0: label, then objects, $last: catalog)"
+  say "-- $c: $n tape files (0: label, 1: tools, then objects, $last: catalog)"
   for ((f = 0; f < n; f++)); do
     printf '   $ tapeline-vtape dump shelf/%s.vtape %d | tar -tv -b 512 -f -\n' "$c" "$f"
     if ! vtape dump "$(cart "$c")" "$f" | gtar -tv 2>&1 | sed 's/^/     /'; then
@@ -412,25 +412,25 @@ done
 say ""
 say "-- Checks, with GNU tar, sha256sum and zstd"
 # The file set: its segments joined by GNU tar, against the sender's SHA-256.
-vtape dump "$(cart LTO4-0001)" 1 >"$RESTORE/lto4-file1.tar"
-trailer=$(tar -xO -b 512 -f "$RESTORE/lto4-file1.tar" TAPELINE.TRAILER | jq -r .sha256)
-got=$(tar -xO -b 512 -f "$RESTORE/lto4-file1.tar" --wildcards "$FSNAME.seg*" | sha256sum | cut -d' ' -f1)
-say "$ tar -xO -b 512 -f lto4-file1.tar --wildcards '$FSNAME.seg*' | sha256sum"
+vtape dump "$(cart LTO4-0001)" 2 >"$RESTORE/lto4-file2.tar"
+trailer=$(tar -xO -b 512 -f "$RESTORE/lto4-file2.tar" TAPELINE.TRAILER | jq -r .sha256)
+got=$(tar -xO -b 512 -f "$RESTORE/lto4-file2.tar" --wildcards "$FSNAME.seg*" | sha256sum | cut -d' ' -f1)
+say "$ tar -xO -b 512 -f lto4-file2.tar --wildcards '$FSNAME.seg*' | sha256sum"
 check "file set: joined segments hash to the trailer's SHA-256 $got" \
   test -n "$got" -a "$got" = "$trailer" -a "$got" = "$FS_SHA"
 say "$ tar -xO ... | zstd -dc | tar -t"
 check "file set: it is a valid zstd-compressed tar of $FILES" \
-  bash -c "set -o pipefail; tar -xO -b 512 -f '$RESTORE/lto4-file1.tar' --wildcards '$FSNAME.seg*' |
+  bash -c "set -o pipefail; tar -xO -b 512 -f '$RESTORE/lto4-file2.tar' --wildcards '$FSNAME.seg*' |
     zstd -dc | tar -tf - >/dev/null"
 # The VM's disk: night 1's raw full, both parts joined by GNU tar's
 # multi-volume mode, then night 2's delta merged onto it.
 VNAME=$(jq -r '.objects[0].manifest.name' "$WORK/night1.json")
-vtape dump "$(cart LTO5-0001)" 1 >"$RESTORE/LTO5-0001.file1.tar"
-vtape dump "$(cart LTO5-0002)" 1 >"$RESTORE/LTO5-0002.file1.tar"
+vtape dump "$(cart LTO5-0001)" 2 >"$RESTORE/LTO5-0001.file2.tar"
+vtape dump "$(cart LTO5-0002)" 2 >"$RESTORE/LTO5-0002.file2.tar"
 rm -rf "$RESTORE/vdi" && mkdir "$RESTORE/vdi"
-say "$ cd restore/vdi && tar -x -M -b 512 -f ../LTO5-0001.file1.tar -f ../LTO5-0002.file1.tar"
+say "$ cd restore/vdi && tar -x -M -b 512 -f ../LTO5-0001.file2.tar -f ../LTO5-0002.file2.tar"
 check "vm01 night 1: tar -x -M joins the parts from LTO5-0001 and LTO5-0002" \
-  bash -c "cd '$RESTORE/vdi' && tar -x -M -b 512 -f ../LTO5-0001.file1.tar -f ../LTO5-0002.file1.tar </dev/null"
+  bash -c "cd '$RESTORE/vdi' && tar -x -M -b 512 -f ../LTO5-0001.file2.tar -f ../LTO5-0002.file2.tar </dev/null"
 got=$(sha256sum "$RESTORE/vdi/$VNAME" 2>/dev/null | cut -d' ' -f1 || true)
 want=$(sim sha256 --vdi "$(jq -r '.objects[0].manifest.labels.snapshot_vdi_uuid' "$WORK/night1.json")" | tr -d '"')
 say "$ sha256sum restore/vdi/$VNAME"
