@@ -22,7 +22,7 @@ status parse_agent(config::table& root, hv_config* cfg) {
   TL_RETURN_IF_ERROR(root.optional_table("agent", &agent));
   if (!agent) return {};
   auto& t = *agent;
-  t.declare({"name", "log_level", "syslog"});
+  t.declare({"name", "log_level", "syslog", "state_dir"});
   TL_RETURN_IF_ERROR(t.check_unknown_keys());
   TL_RETURN_IF_ERROR(t.optional_string("name", &cfg->name));
   static const std::regex name_re("[A-Za-z0-9_.-]+");
@@ -35,6 +35,7 @@ status parse_agent(config::table& root, hv_config* cfg) {
       "log_level", &level,
       {"trace", "debug", "info", "warn", "error", "critical", "off"}));
   cfg->log_level = *log::parse_level(level);
+  TL_RETURN_IF_ERROR(t.optional_path("state_dir", &cfg->state_dir));
   return t.optional_bool("syslog", &cfg->syslog);
 }
 

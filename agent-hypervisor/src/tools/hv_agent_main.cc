@@ -17,6 +17,7 @@
 #include "tapeline/caf/node.h"
 #include "tapeline/common/log.h"
 #include "tapeline/common/units.h"
+#include "tapeline/hv_agent/daemon.h"
 #include "tapeline/hv_agent/hv_config.h"
 #include "tapeline/hv_agent/janitor.h"
 #include "tapeline/hv_agent/sources.h"
@@ -30,6 +31,9 @@ using namespace tapeline;
 using nlohmann::json;
 
 constexpr const char* prog = "tapeline-hv-agent";
+#ifndef TAPELINE_VERSION
+#define TAPELINE_VERSION "unknown"
+#endif
 
 int fail(const status& st, int rc = 1) {
   std::cerr << prog << ": " << st.message() << "\n";
@@ -403,6 +407,33 @@ int cmd_backup_once(const std::string& config, const backup_args& b) {
   return 0;
 }
 
+int cmd_run(const std::string& config) {
+  // Signals are taken by sigwait() in run_daemon; block them first.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  auto a = load(config);
+  if (!a) return fail(a.error(), 2);
+  caf::actor_system_config cc;
+  node::node_options no;
+  no.tls = a->cfg.tls;
+  no.role = "hv-agent";
+  if (auto st = node::prepare(cc, no); !st) return fail(st, 2);
+  caf::actor_system sys{cc};
+  hv_agent::daemon_options o;
+  o.cfg = a->cfg;
+  o.make_client = a->factory();
+  o.version = TAPELINE_VERSION;
+  auto st = hv_agent::run_daemon(sys, o);
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  // As the tape agent: leave without the actor system's destructor, which
+  // can wait on detached exporters still blocked in XAPI reads.
+  std::_Exit(st.ok() ? 0 : (std::cerr << prog << ": " << st.message() << "\n", 1));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -426,6 +457,9 @@ int main(int argc, char** argv) {
       "backup1:4711/lto4\n"
       "  tapeline-hv-agent janitor --dry-run"};
   app.require_subcommand(1);
+  // The bundle's VERSION file and the install checks read this line.
+  app.set_version_flag("--version", std::string(prog) + " " + TAPELINE_VERSION,
+                       "print the version and exit");
   std::string config = "/etc/tapeline/hv-agent.toml";
   app.add_option("-c,--config", config, "configuration file")
       ->capture_default_str();
@@ -493,9 +527,17 @@ int main(int argc, char** argv) {
   once->add_flag("--json", b.json_out, "print the outcome as JSON");
   once->add_flag("--progress", b.progress, "print progress to stderr");
 
+  auto* run = app.add_subcommand(
+      "run",
+      "Run as a daemon under the coordinator ([coordinator] address): "
+      "register this host's VMs and run the backups it orders, streaming "
+      "straight to the tape agents' drives. Stop with SIGTERM.\n"
+      "Example: tapeline-hv-agent run --config /etc/tapeline/hv-agent.toml");
+
   CLI11_PARSE(app, argc, argv);
   // A tape agent that goes away must not kill us with SIGPIPE mid-cleanup.
   std::signal(SIGPIPE, SIG_IGN);
+  if (*run) return cmd_run(config);
   if (*check) return cmd_check(config, json_out);
   if (*list) return cmd_list(config, json_out);
   if (*jan) return cmd_janitor(config, dry_run, json_out);

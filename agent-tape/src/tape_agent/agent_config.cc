@@ -10,12 +10,22 @@ namespace {
 
 constexpr uint64_t min_buffer = 16 * mib;
 
+// extract_binary: a path (relative to the file), or "" for none.
+status optional_tools_path(config::table& t, std::optional<std::string>* out) {
+  if (!t.has("extract_binary")) return {};
+  std::string p;
+  TL_RETURN_IF_ERROR(t.optional_string("extract_binary", &p));
+  if (!p.empty()) TL_RETURN_IF_ERROR(t.optional_path("extract_binary", &p));
+  *out = p;
+  return {};
+}
+
 status parse_agent(config::table& root, agent_config* cfg) {
   std::optional<config::table> agent;
   TL_RETURN_IF_ERROR(root.optional_table("agent", &agent));
   if (!agent) return {};
   auto& t = *agent;
-  t.declare({"listen", "port", "log_level", "syslog"});
+  t.declare({"listen", "port", "log_level", "syslog", "extract_binary"});
   TL_RETURN_IF_ERROR(t.check_unknown_keys());
   TL_RETURN_IF_ERROR(t.optional_string("listen", &cfg->listen));
   if (cfg->listen.empty() ||
@@ -30,7 +40,29 @@ status parse_agent(config::table& root, agent_config* cfg) {
       "log_level", &level,
       {"trace", "debug", "info", "warn", "error", "critical", "off"}));
   cfg->log_level = *log::parse_level(level);
+  TL_RETURN_IF_ERROR(optional_tools_path(t, &cfg->extract_binary));
   return t.optional_bool("syslog", &cfg->syslog);
+}
+
+// [coordinator] address (HOST:PORT), advertise (HOST:PORT for hv agents;
+// default: listen and the published port).
+status parse_coordinator(config::table& root, agent_config* cfg) {
+  std::optional<config::table> c;
+  TL_RETURN_IF_ERROR(root.optional_table("coordinator", &c));
+  if (!c) return {};
+  c->declare({"address", "advertise"});
+  TL_RETURN_IF_ERROR(c->check_unknown_keys());
+  TL_RETURN_IF_ERROR(c->required_string("address", &cfg->coordinator));
+  TL_RETURN_IF_ERROR(c->optional_string("advertise", &cfg->advertise));
+  for (auto* key : {"address", "advertise"}) {
+    const std::string& v =
+        std::string(key) == "address" ? cfg->coordinator : cfg->advertise;
+    auto colon = v.rfind(':');
+    if (!v.empty() &&
+        (colon == std::string::npos || colon == 0 || colon + 1 == v.size()))
+      return c->error(key, "expected HOST:PORT, got \"" + v + "\"");
+  }
+  return {};
 }
 
 status parse_tls(config::table& root, agent_config* cfg) {
@@ -70,7 +102,7 @@ status check_name(config::table& t, const char* key, const std::string& v) {
 status parse_drive(config::table& t, drive_config* d) {
   t.declare({"name", "backend", "device", "slot_dir", "library_dir",
              "media_type", "pool", "record_size", "buffer", "speed_model",
-             "autoload"});
+             "autoload", "extract_binary"});
   TL_RETURN_IF_ERROR(t.check_unknown_keys());
   d->where = t.where();
   TL_RETURN_IF_ERROR(t.required_string("name", &d->name));
@@ -103,6 +135,7 @@ status parse_drive(config::table& t, drive_config* d) {
       t.optional_one_of("media_type", &d->media_type,
                         {"LTO-1", "LTO-2", "LTO-3", "LTO-4", "LTO-5", "LTO-6",
                          "LTO-7", "LTO-8", "LTO-9"}));
+  TL_RETURN_IF_ERROR(optional_tools_path(t, &d->extract_binary));
   TL_RETURN_IF_ERROR(t.optional_string("pool", &d->pool));
   TL_RETURN_IF_ERROR(check_name(t, "pool", d->pool));
   TL_RETURN_IF_ERROR(t.optional_size_one_of("record_size", &d->record_size,
@@ -137,10 +170,11 @@ status check_unique(std::vector<config::table>& tables,
 result<agent_config> read(config::table& root) {
   agent_config cfg;
   cfg.file = root.file();
-  root.declare({"agent", "tls", "drive"});
+  root.declare({"agent", "tls", "drive", "coordinator"});
   TL_RETURN_IF_ERROR(root.check_unknown_keys());
   TL_RETURN_IF_ERROR(parse_agent(root, &cfg));
   TL_RETURN_IF_ERROR(parse_tls(root, &cfg));
+  TL_RETURN_IF_ERROR(parse_coordinator(root, &cfg));
   std::vector<config::table> tables;
   TL_RETURN_IF_ERROR(root.table_array("drive", &tables));
   if (tables.empty())
@@ -159,6 +193,13 @@ result<agent_config> read(config::table& root) {
 }
 
 }  // namespace
+
+std::string extract_binary_for(const agent_config& cfg, const drive_config& d,
+                               const std::string& default_path) {
+  if (d.extract_binary) return *d.extract_binary;
+  if (cfg.extract_binary) return *cfg.extract_binary;
+  return default_path;
+}
 
 result<agent_config> load_agent_config(const std::string& path) {
   auto root = config::load_file(path);

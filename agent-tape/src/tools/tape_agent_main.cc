@@ -5,11 +5,12 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <caf/openssl/publish.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "tapeline/drive/st_drive.h"
 #include "tapeline/drive/virtual_drive.h"
 #include "tapeline/tape_agent/agent_config.h"
+#include "tapeline/tape_agent/coordinator_link.h"
 #include "tapeline/tape_agent/drive_actor.h"
 
 namespace {
@@ -38,6 +40,33 @@ std::unique_ptr<drive::tape_drive> make_drive(
     vo.speed.enabled = true;
   }
   return std::make_unique<drive::virtual_drive>(vo);
+}
+
+// The tools binary drive `d` writes after each label (docs/tape-format.md
+// §2): as configured, else tapeline-extract next to this executable. A
+// configured one must be readable; a missing default only warns, and the
+// drive labels tapes without the tools file.
+result<std::string> tools_binary(const tape_agent::agent_config& conf,
+                                 const tape_agent::drive_config& d) {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string def = ec ? "" : (exe.parent_path() / "tapeline-extract").string();
+  std::string path = tape_agent::extract_binary_for(conf, d, def);
+  if (path.empty() || ::access(path.c_str(), R_OK) == 0) return path;
+  std::string why = std::strerror(errno);
+  if (path == def && !d.extract_binary && !conf.extract_binary) {
+    spdlog::warn(
+        "drive {}: {}: {}; tapes it labels will not carry tapeline-extract "
+        "(docs/disaster-recovery.md): install it there, or set "
+        "extract_binary in {}",
+        d.name, path, why, conf.file);
+    return std::string();
+  }
+  return make_error(code::not_found,
+                    conf.file + ": drive '" + d.name + "': extract_binary " +
+                        path + ": " + why +
+                        "; install tapeline-extract there, or set "
+                        "extract_binary = \"\" to label tapes without it");
 }
 
 // An autoloader for virtual drives: the first blank cartridge of the drive's
@@ -163,14 +192,21 @@ int main(int argc, char** argv) {
     std::cout << "configuration ok: " << conf.file << ", listening on "
               << conf.listen << ":" << conf.port << ", " << conf.drives.size()
               << " drives\n";
-    for (const auto& d : conf.drives)
+    for (const auto& d : conf.drives) {
+      auto tools = tools_binary(conf, d);
+      if (!tools) {
+        std::cerr << "tapeline-tape-agent: " << tools.error().message() << "\n";
+        return 2;
+      }
       std::cout << "  " << d.name << "  " << d.backend << "  "
                 << (d.backend == "st" ? d.device : d.slot_dir) << "  "
                 << d.media_type << "  pool " << d.pool << "  record "
                 << format_bytes(d.record_size) << "  buffer "
                 << format_bytes(d.buffer)
                 << (d.speed_model ? "  speed model" : "")
-                << (d.autoload ? "  autoload" : "") << "\n";
+                << (d.autoload ? "  autoload" : "") << "  tools "
+                << (tools->empty() ? "none" : *tools) << "\n";
+    }
     return 0;
   }
   caf::actor_system sys{cfg};
@@ -184,9 +220,19 @@ int main(int argc, char** argv) {
     o.pool = d.pool;
     o.record_size = static_cast<uint32_t>(d.record_size);
     o.buffer_bytes = d.buffer;
+    auto tools = tools_binary(conf, d);
+    if (!tools) {
+      spdlog::critical("{}", tools.error().message());
+      return 2;
+    }
+    o.extract_binary = *tools;
     if (d.backend == "virtual" && d.autoload)
       o.autoload = make_autoload(static_cast<drive::virtual_drive*>(dev.get()),
                                  d.library_dir, d.media_type);
+    if (d.backend == "virtual") {
+      auto* vd = static_cast<drive::virtual_drive*>(dev.get());
+      o.load = [vd](const std::string& barcode) { return vd->load(barcode); };
+    }
     auto name = d.name;
     auto ctl = std::make_shared<tape_agent::drive_controller>(
         o, std::move(dev), [](const v1::DriveEvent&) {});
@@ -210,6 +256,18 @@ int main(int argc, char** argv) {
                conf.listen, *port, drives.size());
   if (!ready_file.empty()) {
     std::ofstream(ready_file) << *port << "\n";
+  }
+  if (!conf.coordinator.empty()) {
+    tape_agent::coordinator_link_options lo;
+    lo.coordinator = conf.coordinator;
+    lo.advertise = conf.advertise.empty()
+                       ? conf.listen + ":" + std::to_string(*port)
+                       : conf.advertise;
+    lo.name = "tape agent " + lo.advertise;
+    lo.tls = conf.tls;
+    if (auto st = tape_agent::start_coordinator_link(sys, lo, agent, drives);
+        !st)
+      spdlog::error("[coordinator]: {}", st.message());
   }
   int sig = wait_for_signal();
   spdlog::info("signal {}: closing sessions and stopping", sig);

@@ -166,6 +166,12 @@ const char* body_name(const v1::Frame& f) {
       return "command";
     case v1::Frame::kReply:
       return "reply";
+    case v1::Frame::kControl:
+      return "control";
+    case v1::Frame::kControlReply:
+      return "control reply";
+    case v1::Frame::kPush:
+      return "push";
     case v1::Frame::BODY_NOT_SET:
       break;
   }

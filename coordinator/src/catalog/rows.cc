@@ -70,6 +70,7 @@ job read_job(const stmt& s) {
   j.started_at = s.i64(7);
   j.finished_at = s.i64(8);
   j.updated_at = s.i64(9);
+  j.spec = s.text(10);
   return j;
 }
 

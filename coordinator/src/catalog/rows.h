@@ -27,7 +27,7 @@ extent read_extent(const stmt& s);
 
 inline constexpr const char* job_columns =
     "id, kind, state, attempts, last_error, drive, created_at, started_at, "
-    "finished_at, updated_at";
+    "finished_at, updated_at, spec";
 job read_job(const stmt& s);
 
 // Runs `sql` (bound by `bind`) and reads every row with `read`.

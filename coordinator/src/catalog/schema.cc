@@ -122,6 +122,18 @@ CREATE TABLE settings(
   value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
+// The notifier's event in JSON (subject, text, fields), so that a retried
+// email or webhook carries what the first attempt did.
+const char* const v2_sql = R"sql(
+ALTER TABLE notifications ADD COLUMN details TEXT NOT NULL DEFAULT '';
+)sql";
+
+// What a job does (the coordinator's order, as JSON), so that a restarted
+// coordinator can run or reconcile it.
+const char* const v3_sql = R"sql(
+ALTER TABLE jobs ADD COLUMN spec TEXT NOT NULL DEFAULT '';
+)sql";
+
 status refuse_corrupt(db* d, const std::string& what,
                       const std::string& detail) {
   return make_error(code::corrupt,
@@ -185,6 +197,8 @@ const std::vector<migration>& migrations() {
   static const std::vector<migration> all = {
       {1, "tapes, objects, extents, jobs, schedules, notifications, settings",
        v1_sql},
+      {2, "notifications.details: the event as JSON", v2_sql},
+      {3, "jobs.spec: the order as JSON", v3_sql},
   };
   return all;
 }

@@ -32,6 +32,8 @@ class sqlite_catalog final : public catalog {
   status set_expiry(const std::string& id,
                     std::optional<int64_t> expires_at) override;
   result<std::vector<extent>> extents_of(const std::string& id) override;
+  result<std::vector<extent>> extents_on_tape(
+      const std::string& barcode) override;
 
   status ingest(const std::vector<tape_contents>& tapes, int64_t now) override;
 
@@ -47,6 +49,9 @@ class sqlite_catalog final : public catalog {
                         const std::string& error,
                         const std::string& drive) override;
   result<std::vector<job>> list_jobs(std::optional<job_state> state) override;
+  status link_job_object(int64_t id, const std::string& object_id) override;
+  result<std::vector<object>> list_objects(
+      std::optional<object_state> state) override;
 
   status put_schedule(const schedule& s) override;
   result<std::vector<schedule>> list_schedules() override;
@@ -61,6 +66,7 @@ class sqlite_catalog final : public catalog {
                       int64_t now) override;
   status acknowledge(int64_t id, const std::string& by, int64_t now) override;
   result<std::vector<notification>> unacknowledged() override;
+  result<std::vector<notification>> undelivered(uint32_t max_attempts) override;
 
   status put_setting(const std::string& key, const std::string& value) override;
   result<std::string> get_setting(const std::string& key) override;

@@ -33,11 +33,14 @@ result<int64_t> sqlite_catalog::add_job(const job& j) {
   transaction t(db_.get());
   TL_RETURN_IF_ERROR(t.begin());
   auto q = db_->prepare(
-      "INSERT INTO jobs(kind, state, drive, created_at, updated_at) "
-      "VALUES (?1, 'queued', ?2, ?3, ?3)");
+      "INSERT INTO jobs(kind, state, drive, created_at, updated_at, spec) "
+      "VALUES (?1, 'queued', ?2, ?3, ?3, ?4)");
   if (!q.ok()) return q.error();
-  TL_RETURN_IF_ERROR(
-      q->bind(1, j.kind).bind(2, j.drive).bind(3, j.created_at).run());
+  TL_RETURN_IF_ERROR(q->bind(1, j.kind)
+                         .bind(2, j.drive)
+                         .bind(3, j.created_at)
+                         .bind(4, j.spec)
+                         .run());
   int64_t id = db_->last_insert_id();
   for (const auto& o : j.object_ids) {
     auto link = db_->prepare(
@@ -122,6 +125,31 @@ result<std::vector<job>> sqlite_catalog::list_jobs(
     out.push_back(std::move(*j));
   }
   return out;
+}
+
+status sqlite_catalog::link_job_object(int64_t id,
+                                       const std::string& object_id) {
+  auto q = db_->prepare(
+      "INSERT OR IGNORE INTO job_objects(job_id, object_id) VALUES (?1, ?2)");
+  if (!q.ok()) return q.error();
+  return q->bind(1, id).bind(2, object_id).run().with_context(
+      "job " + std::to_string(id) + " names object " + object_id);
+}
+
+result<std::vector<object>> sqlite_catalog::list_objects(
+    std::optional<object_state> state) {
+  return query_all<object>(
+      db_.get(),
+      std::string("SELECT ") + object_columns +
+          " FROM objects WHERE ?1 IS NULL OR state = ?1 "
+          "ORDER BY created_at, id",
+      [&](stmt& s) {
+        if (state)
+          s.bind(1, std::string(to_string(*state)));
+        else
+          s.bind_null(1);
+      },
+      read_object);
 }
 
 }  // namespace tapeline::catalog

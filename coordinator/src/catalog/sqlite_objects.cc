@@ -71,6 +71,15 @@ result<std::vector<extent>> sqlite_catalog::extents_of(const std::string& id) {
       [&](stmt& s) { s.bind(1, id); }, read_extent);
 }
 
+result<std::vector<extent>> sqlite_catalog::extents_on_tape(
+    const std::string& barcode) {
+  return query_all<extent>(
+      db_.get(),
+      std::string("SELECT ") + extent_columns +
+          " FROM extents WHERE barcode = ?1 ORDER BY file_number",
+      [&](stmt& s) { s.bind(1, barcode); }, read_extent);
+}
+
 status sqlite_catalog::insert_extent(const extent& e) {
   auto q = db_->prepare(
       "INSERT OR REPLACE INTO extents(object_id, barcode, file_number, part, "

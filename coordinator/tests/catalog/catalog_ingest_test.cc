@@ -104,6 +104,26 @@ TEST_F(ingest_test, RecreatesTapesObjectsAndExtents) {
   EXPECT_EQ(r->front().steps.front().obj.id, "o2");
 }
 
+TEST_F(ingest_test, ListsTheExtentsOnATapeInFileOrder) {
+  ASSERT_TRUE(ingest_tape(*cat, label("LTO5-0001", 1), {a}, 5000).ok());
+  ASSERT_TRUE(ingest_tape(*cat, label("LTO5-0002", 2), {b}, 5000).ok());
+  auto on1 = cat->extents_on_tape("LTO5-0001");
+  ASSERT_TRUE(on1.ok()) << on1.error().to_string();
+  ASSERT_FALSE(on1->empty());
+  for (size_t i = 0; i < on1->size(); ++i) {
+    EXPECT_EQ((*on1)[i].barcode, "LTO5-0001");
+    if (i > 0) EXPECT_LT((*on1)[i - 1].file_number, (*on1)[i].file_number);
+  }
+  // o2 spans both tapes: part 0 here, part 1 on the next.
+  auto o2 = cat->extents_of("o2");
+  size_t here = 0;
+  for (const auto& e : *o2) here += e.barcode == "LTO5-0001";
+  size_t listed = 0;
+  for (const auto& e : *on1) listed += e.object_id == "o2";
+  EXPECT_EQ(listed, here);
+  EXPECT_TRUE(cat->extents_on_tape("LTO5-9999")->empty());
+}
+
 TEST_F(ingest_test, IsIdempotentInAnyOrder) {
   ASSERT_TRUE(ingest_tape(*cat, label("LTO5-0002", 2), {b}, 5000).ok());
   ASSERT_TRUE(ingest_tape(*cat, label("LTO5-0001", 1), {a}, 5000).ok());

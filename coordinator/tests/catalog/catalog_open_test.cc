@@ -13,10 +13,11 @@ using open_test = catalog_test;
 TEST_F(open_test, CreatesAWalDatabaseAtTheLatestSchema) {
   auto v = cat->schema_version();
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(*v, 1);
+  EXPECT_EQ(*v, 3);
   cat.reset();
   EXPECT_EQ(sqlite3("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(sqlite3("SELECT version FROM schema_version"), "1");
+  EXPECT_EQ(sqlite3("SELECT group_concat(version) FROM schema_version"),
+            "1,2,3");
   EXPECT_EQ(sqlite3("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(sqlite3("PRAGMA foreign_key_check"), "");
   EXPECT_EQ(sqlite3("SELECT count(*) FROM sqlite_master WHERE type = 'table' "
@@ -32,7 +33,7 @@ TEST_F(open_test, ReopeningAppliesNoMigrationTwiceAndKeepsData) {
   reopen();
   EXPECT_EQ(*cat->get_setting("site"), "kent");
   cat.reset();
-  EXPECT_EQ(sqlite3("SELECT count(*) FROM schema_version"), "1");
+  EXPECT_EQ(sqlite3("SELECT count(*) FROM schema_version"), "3");
 }
 
 TEST_F(open_test, ForeignKeysAreEnforced) {

@@ -1,7 +1,7 @@
 // The hypervisor agent's configuration file (docs/configuration.md,
 // "Hypervisor agent"; example: deploy/examples/hv-agent.toml).
 //
-//   [agent]        name, log_level, syslog
+//   [agent]        name, log_level, syslog, state_dir
 //   [xapi]         url, credentials, cafile, verify_tls
 //   [coordinator]  address (host:port)
 //   [tls]          certificate, key, cafile, passphrase (common/tls.h)
@@ -32,6 +32,9 @@ struct hv_config {
       name;  // this host's name in logs and manifests; default: hostname
   spdlog::level::level_enum log_level = spdlog::level::info;
   bool syslog = false;
+  // Where `run` keeps its outbox of job reports not yet acknowledged by
+  // the coordinator (survives restarts of either side).
+  std::string state_dir = "/var/lib/tapeline/hv-agent";
 
   // XAPI: "unix:///var/lib/xcp/xapi" (dom0's local socket, the default) or
   // "https://HOST[:PORT]".

@@ -1,10 +1,11 @@
 // The tape agent's configuration file (docs/configuration.md, "Tape agent";
 // example: deploy/examples/tape-agent.toml).
 //
-//   [agent]     listen, port, log_level, syslog
+//   [agent]     listen, port, log_level, syslog, extract_binary
 //   [tls]       certificate, key, cafile, passphrase (common/tls.h)
 //   [[drive]]   name, backend, device | slot_dir + library_dir, media_type,
-//               pool, record_size, buffer, speed_model, autoload
+//               pool, record_size, buffer, speed_model, autoload,
+//               extract_binary
 //
 // Loading checks syntax, types, ranges, unknown keys and the rules between
 // keys (unique names and devices, keys that belong to the other backend). It
@@ -15,6 +16,7 @@
 
 #include <spdlog/common.h>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +39,11 @@ struct drive_config {
   uint64_t record_size = 256 * kib;  // 64K, 256K or 1M
   uint64_t buffer = 512 * mib;       // RAM buffer, at least 16M
   bool speed_model = false;          // virtual only: simulate LTO speed
-  bool autoload = false;   // virtual only: at end of medium, load the next
-                           // blank cartridge from library_dir
+  bool autoload = false;  // virtual only: at end of medium, load the next
+                          // blank cartridge from library_dir
+  // tapeline-extract to write as the tools file of every tape this drive
+  // labels (docs/tape-format.md §2); "" for none; unset: [agent]'s.
+  std::optional<std::string> extract_binary;
   config::location where;  // the [[drive]] header
 };
 
@@ -48,9 +53,20 @@ struct agent_config {
   uint16_t port = 4711;
   spdlog::level::level_enum log_level = spdlog::level::info;
   bool syslog = false;  // also log to syslog
+  // Unset: tapeline-extract next to the agent's own executable.
+  std::optional<std::string> extract_binary;
   tls_options tls;
+  // [coordinator]: report to it (HOST:PORT); empty: run on our own.
+  std::string coordinator;
+  // HOST:PORT hv agents use to reach this agent; empty: listen:port.
+  std::string advertise;
   std::vector<drive_config> drives;  // at least one, in file order
 };
+
+// The tools binary drive `d` writes onto the tapes it labels: its own
+// extract_binary, else [agent]'s, else `default_path`. "" means none.
+std::string extract_binary_for(const agent_config& cfg, const drive_config& d,
+                               const std::string& default_path);
 
 // Reads and checks a tape agent configuration file.
 result<agent_config> load_agent_config(const std::string& path);

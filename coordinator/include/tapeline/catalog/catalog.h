@@ -80,6 +80,9 @@ class catalog {
   virtual status set_expiry(const std::string& id,
                             std::optional<int64_t> expires_at) = 0;
   virtual result<std::vector<extent>> extents_of(const std::string& id) = 0;
+  // Every extent on tape `barcode`, in tape file order (verify TAPE).
+  virtual result<std::vector<extent>> extents_on_tape(
+      const std::string& barcode) = 0;
 
   // --- Rebuild (tape-format.md §9) ----------------------------------------
   // Recreates tapes, objects and extents from tapes as read back (see
@@ -123,6 +126,12 @@ class catalog {
                                 const std::string& drive = {}) = 0;
   virtual result<std::vector<job>> list_jobs(
       std::optional<job_state> state) = 0;
+  // Records that job `id` made object `object_id` (already in the catalog).
+  virtual status link_job_object(int64_t id, const std::string& object_id) = 0;
+  // Objects in `state` (all when nullopt), oldest first: the planner's
+  // retained objects and size history.
+  virtual result<std::vector<object>> list_objects(
+      std::optional<object_state> state) = 0;
 
   // --- Schedules
   // --------------------------------------------------------------
@@ -143,6 +152,11 @@ class catalog {
   virtual status acknowledge(int64_t id, const std::string& by,
                              int64_t now) = 0;
   virtual result<std::vector<notification>> unacknowledged() = 0;
+  // Notifications (acknowledged or not) with at least one delivery not yet
+  // sent and tried fewer than `max_attempts` times, oldest first, each with
+  // all its deliveries: what the notifier may retry.
+  virtual result<std::vector<notification>> undelivered(
+      uint32_t max_attempts) = 0;
 
   // --- Settings (small key/value) ----------------------------------------
   virtual status put_setting(const std::string& key,

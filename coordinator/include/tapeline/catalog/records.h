@@ -128,6 +128,7 @@ struct job {
   int64_t started_at = 0;   // 0: not yet
   int64_t finished_at = 0;  // 0: not yet
   int64_t updated_at = 0;
+  std::string spec;  // what it does, as JSON (the coordinator's order)
 };
 
 struct schedule {
@@ -151,7 +152,8 @@ struct delivery {
 struct notification {
   int64_t id = 0;
   std::string kind;  // "tape_ejected", "mount_request", "recall", ...
-  std::string message;
+  std::string message;  // one line: "take LTO5-0007 off-site"
+  std::string details;  // the notifier's JSON form of the event; "" if none
   std::string barcode;  // target tape, if any
   std::string drive;    // target drive, if any
   int64_t job_id = 0;   // target job, 0 if none
