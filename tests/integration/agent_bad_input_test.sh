@@ -91,7 +91,7 @@ done
 pass "unknown drive: $(cat "$T/err")"
 send --drive d1 --command eject >/dev/null
 stop_agent
-dump "$T/lib/BAD001.vtape" 1 "$T/f.tar"
+dump "$T/lib/BAD001.vtape" 2 "$T/f.tar"  # file 1: the tools file
 rm -rf "$T/x" && mkdir "$T/x" && tar -xf "$T/f.tar" -C "$T/x"
 cmp "$T/src/payload.bin" "$T/x/payload.bin" || fail "the good client's payload differs"
 

@@ -53,8 +53,8 @@ wait "$pb" || fail "stream to lto5 failed: $(cat "$T/b.out")"
 for d in lto4 lto5; do send --drive $d --command eject >/dev/null; done
 stop_agent
 
-dump "$T/lib/C4-0001.vtape" 1 "$T/a.tar"
-dump "$T/lib/C5-0001.vtape" 1 "$T/b.tar"
+dump "$T/lib/C4-0001.vtape" 2 "$T/a.tar"  # after label and tools
+dump "$T/lib/C5-0001.vtape" 2 "$T/b.tar"
 mkdir "$T/x"
 tar -xf "$T/a.tar" -C "$T/x" --wildcards 'a.bin.seg*'
 tar -xf "$T/b.tar" -C "$T/x" --wildcards 'b.bin.seg*'

@@ -109,10 +109,12 @@ make_pki
 new_cartridge EIO001 LTO-5 512M
 new_cartridge SND001 LTO-5 512M
 new_cartridge AGT001 LTO-5 512M
-# 64 KiB records. EIO001: label = block 0, filemark 1; object 1 (100 KB)
-# = blocks 2-3, filemark 4; object 2 (2 MiB) starts at block 5, so block 12
-# is 7 records (448 KiB) into it.
-"$BIN/tapeline-vtape" fault "$T/lib/EIO001.vtape" --eio-at-record 12 >/dev/null
+# 64 KiB records, and a one-record tools file (/bin/true stands in for
+# tapeline-extract). EIO001: label = block 0, filemark 1; tools file = block
+# 2, filemark 3; object 1 (100 KB) = blocks 4-5, filemark 6; object 2
+# (2 MiB) starts at block 7, so block 14 is 7 records (448 KiB) into it.
+EXTRACT_BINARY=/bin/true
+"$BIN/tapeline-vtape" fault "$T/lib/EIO001.vtape" --eio-at-record 14 >/dev/null
 write_config "$T/agent.toml" "$(virtual_drive eio LTO-5 64K)" \
   "$(virtual_drive snd LTO-5 64K)" "$(virtual_drive agt LTO-5 64K)"
 load eio EIO001
@@ -130,22 +132,22 @@ send --drive eio --name one.bin --file "$T/src/one.bin" >/dev/null \
 if send --drive eio --name two.bin --file "$T/src/two.bin" >"$T/out" 2>"$T/err"; then
   fail "object 2 across an EIO was reported written"
 fi
-for want in MEDIA_ERROR "drive eio" EIO001 "record 12" two.bin; do
+for want in MEDIA_ERROR "drive eio" EIO001 "record 14" "tape file 3" two.bin; do
   grep -q -- "$want" "$T/err" || fail "EIO message lacks '$want': $(cat "$T/err")"
 done
 pass "EIO mid-object: tapeline-send fails with $(grep -o 'MEDIA_ERROR.*' "$T/err" | cut -c1-160)"
 # The drive goes on after the bad spot.
 out=$(send --drive eio --name three.bin --file "$T/src/three.bin" --json) \
   || fail "the drive refused object 3 after the EIO"
-[ "$(jq -r '.extents[0].file_number' <<<"$out")" = 3 ] \
-  || fail "object 3 is not in tape file 3: $out"
+[ "$(jq -r '.extents[0].file_number' <<<"$out")" = 4 ] \
+  || fail "object 3 is not in tape file 4: $out"
 send --drive eio --command eject >/dev/null || fail "eject after EIO failed"
 cart=$T/lib/EIO001.vtape
 check_label "$cart" EIO001
-check_complete "$cart" 1 one.bin "$T/src/one.bin"
-check_incomplete "$cart" 2 two.bin
-check_complete "$cart" 3 three.bin "$T/src/three.bin"
-cat=$(catalog_of "$cart" 4)
+check_complete "$cart" 2 one.bin "$T/src/one.bin"
+check_incomplete "$cart" 3 two.bin
+check_complete "$cart" 4 three.bin "$T/src/three.bin"
+cat=$(catalog_of "$cart" 5)
 check_catalog "$cat" one.bin:true two.bin:false three.bin:true
 jq -e '.entries[1].manifest.labels["tapeline.abort_reason"] | test("EIO")' \
   <<<"$cat" >/dev/null || fail "catalog does not say why object 2 failed"
@@ -177,10 +179,10 @@ send --drive snd --name after.bin --file "$T/src/after.bin" >/dev/null \
 send --drive snd --command eject >/dev/null
 cart=$T/lib/SND001.vtape
 check_label "$cart" SND001
-check_complete "$cart" 1 before.bin "$T/src/before.bin"
-check_incomplete "$cart" 2 victim.bin
-check_complete "$cart" 3 after.bin "$T/src/after.bin"
-check_catalog "$(catalog_of "$cart" 4)" before.bin:true victim.bin:false after.bin:true
+check_complete "$cart" 2 before.bin "$T/src/before.bin"
+check_incomplete "$cart" 3 victim.bin
+check_complete "$cart" 4 after.bin "$T/src/after.bin"
+check_catalog "$(catalog_of "$cart" 5)" before.bin:true victim.bin:false after.bin:true
 pass "sender killed: PEER_LOST logged, agent up, next object written, catalog marks it incomplete"
 
 # --- tape agent killed mid-stream -----------------------------------------
@@ -206,20 +208,20 @@ grep -q "lost the tape agent" "$T/send.err" \
 pass "agent killed: tapeline-send exits $rc: $(head -c 160 "$T/send.err")"
 # A new agent finds the cartridge in the slot, reads it to its end and
 # appends: the orphan's tape file gets its filemark, the next object
-# follows in file 3.
+# follows in file 4.
 start_agent "$T/agent.toml"
 out=$(send --drive agt --name next.bin --file "$T/src/next.bin" --json) \
   || fail "the restarted agent refused a new object"
-[ "$(jq -r '.extents[0].file_number' <<<"$out")" = 3 ] \
-  || fail "the new object is not appended after the orphan (file 3): $out"
-grep -qE "drive agt: LABEL_READ: tape AGT001 .*appending at tape file 3" "$T/agent.log" \
-  || fail "the restarted agent did not mount AGT001 at its end (file 3)"
+[ "$(jq -r '.extents[0].file_number' <<<"$out")" = 4 ] \
+  || fail "the new object is not appended after the orphan (file 4): $out"
+grep -qE "drive agt: LABEL_READ: tape AGT001 .*appending at tape file 4" "$T/agent.log" \
+  || fail "the restarted agent did not mount AGT001 at its end (file 4)"
 send --drive agt --command eject >/dev/null
 stop_agent
 cart=$T/lib/AGT001.vtape
 check_label "$cart" AGT001
-check_complete "$cart" 1 first.bin "$T/src/first.bin"
-check_incomplete "$cart" 2 orphan.bin
-check_complete "$cart" 3 next.bin "$T/src/next.bin"
-check_catalog "$(catalog_of "$cart" 4)" first.bin:true orphan.bin:false next.bin:true
+check_complete "$cart" 2 first.bin "$T/src/first.bin"
+check_incomplete "$cart" 3 orphan.bin
+check_complete "$cart" 4 next.bin "$T/src/next.bin"
+check_catalog "$(catalog_of "$cart" 5)" first.bin:true orphan.bin:false next.bin:true
 pass "agent killed and restarted: complete objects kept, orphan incomplete, appended after"

@@ -7,6 +7,7 @@
 make_pki
 new_cartridge MR-0001 LTO-5 4M 1M
 new_cartridge MR-0002 LTO-5 4M 1M
+EXTRACT_BINARY=/bin/true  # a small tools file: the 8 MB one fills 4 MB tapes
 write_config "$T/agent.toml" "$(virtual_drive lto5 LTO-5 64K)"
 load lto5 MR-0001
 start_agent "$T/agent.toml"
@@ -32,8 +33,8 @@ vols=$(jq -r '[.extents[].volume_id] | join(",")' "$T/send.out")
 [ "$vols" = "MR-0001,MR-0002" ] || fail "parts on $vols"
 send --drive lto5 --command eject >/dev/null
 stop_agent
-dump "$T/lib/MR-0001.vtape" 1 "$T/d1.tar"
-dump "$T/lib/MR-0002.vtape" 1 "$T/d2.tar"
+dump "$T/lib/MR-0001.vtape" 2 "$T/d1.tar"  # after label and tools file
+dump "$T/lib/MR-0002.vtape" 2 "$T/d2.tar"
 mkdir "$T/x"
 (cd "$T/x" && tar -x -M -f "$T/d1.tar" -f "$T/d2.tar" </dev/null) || fail "tar -x -M"
 cmp "$T/big.bin" "$T/x/big.bin" || fail "joined payload differs"

@@ -40,10 +40,17 @@ stop_agent
 
 check_tape() {  # check_tape CARTRIDGE DRIVE SIZES...
   local cart=$1 drv=$2; shift 2
-  local file=1
+  local file=2
   dump "$cart" 0 "$T/label.tar"
-  tar -xOf "$T/label.tar" TAPELINE.LABEL | jq -e '.volume_id != null' >/dev/null \
-    || fail "$cart: no readable label"
+  tar -xOf "$T/label.tar" TAPELINE.LABEL | jq -e '.volume_id != null and .tools_file == 1' >/dev/null \
+    || fail "$cart: no readable label naming the tools file"
+  # Tape file 1: the build's tapeline-extract (mode 0755) and README.txt.
+  dump "$cart" 1 "$T/tools.tar"
+  rm -rf "$T/t" && mkdir "$T/t" && tar -xf "$T/tools.tar" -C "$T/t" \
+    || fail "$cart: GNU tar cannot extract the tools file"
+  cmp "$T/t/tapeline-extract" "$BIN/tapeline-extract" || fail "$cart: tools binary differs"
+  "$T/t/tapeline-extract" --help >/dev/null || fail "$cart: tapeline-extract from tape does not run"
+  [ -s "$T/t/README.txt" ] || fail "$cart: no README.txt in the tools file"
   for n in "$@"; do
     dump "$cart" "$file" "$T/f.tar"
     tar -tf "$T/f.tar" > "$T/list" || fail "$cart file $file: GNU tar cannot list it"

@@ -46,12 +46,13 @@ for n in 1 2 3; do
   eval "id$n=\$(field_of night$n .result.object_id)"
 done
 dump "$CART" 0 "$T/label.tar"
+dump "$CART" 1 "$T/tools.tar"
 last=$("$BIN/tapeline-vtape" inspect "$CART" | grep -o '[0-9]* filemarks' | cut -d' ' -f1)
 dump "$CART" $((last - 1)) "$T/catalog.tar"
 pass "three nights on tape, tape files dumped"
 
 # verify: every object ok.
-"$X" verify "$T/label.tar" "$T/n1.tar" "$T/n2.tar" "$T/n3.tar" "$T/catalog.tar" \
+"$X" verify "$T/label.tar" "$T/tools.tar" "$T/n1.tar" "$T/n2.tar" "$T/n3.tar" "$T/catalog.tar" \
   >"$T/verify.out" 2>"$T/verify.err" || { cat "$T/verify.out" "$T/verify.err" >&2; fail "verify failed on good tape files"; }
 [ "$(grep -c ': ok, ' "$T/verify.out")" = 3 ] || { cat "$T/verify.out" >&2; fail "verify did not report 3 objects ok"; }
 for n in 1 2 3; do
@@ -72,6 +73,9 @@ pass "verify: three objects ok"
 [ "$(jq -r '.[3].manifest.parent_object_id' "$T/list.json")" = "$id2" ] || fail "list: night 3's parent is not $id2"
 [ "$(jq -r '.[3].trailer.sha256' "$T/list.json")" = "$(tar -xOf "$T/n3.tar" TAPELINE.TRAILER | jq -r .sha256)" ] \
   || fail "list: night 3's trailer sha256 is not GNU tar's"
+"$X" list "$T/tools.tar" >"$T/tools.list" || fail "list of the tools file failed"
+grep -q "tools: tapeline-extract and README.txt" "$T/tools.list" \
+  || fail "list does not name tape file 1 the tools file: $(cat "$T/tools.list")"
 jq -e --arg id "$id3" '.[4].kind == "catalog" and ([.[4].catalog.entries[].manifest.object_id] | index($id) != null)' \
   "$T/list.json" >/dev/null || fail "list: the catalog does not list night 3's object"
 "$X" list "$T/n2.tar" | grep -F "parent $id1" >/dev/null || fail "list (text) does not show night 2's parent"
@@ -124,6 +128,8 @@ pass "a flipped byte fails verify, naming the object"
 # An object spanned over three cartridges (GNU tar multi-volume form):
 # extract joins its parts, in order; the first part alone is refused.
 for i in 1 2 3; do new_cartridge "SPAN-000$i" LTO-5 4M 1M; done
+# Small cartridges: a small stand-in for the 8 MB tools file (tape file 1).
+EXTRACT_BINARY=/bin/true
 write_config "$T/span.toml" "$(virtual_drive lto5 LTO-5 64K 'autoload = true')"
 load lto5 SPAN-0001
 start_agent "$T/span.toml"
@@ -132,7 +138,7 @@ out=$(send --drive lto5 --name big.bin --file "$T/big.bin" --json)
 [ "$(jq '.extents | length' <<<"$out")" = 3 ] || fail "expected a 3-part object: $out"
 send --drive lto5 --command eject >/dev/null
 stop_agent
-for i in 1 2 3; do dump "$T/lib/SPAN-000$i.vtape" 1 "$T/p$i.tar"; done
+for i in 1 2 3; do dump "$T/lib/SPAN-000$i.vtape" 2 "$T/p$i.tar"; done
 "$X" extract "$T/p1.tar" "$T/p2.tar" "$T/p3.tar" -o "$T/big.out" 2>"$T/span.err" \
   || { cat "$T/span.err" >&2; fail "extract of a spanned object failed"; }
 cmp -s "$T/big.bin" "$T/big.out" || fail "spanned extract differs from the object sent"

@@ -48,11 +48,16 @@ new_cartridge() {
 load() { "$BIN/tapeline-vtape" load --library "$T/lib" --slot "$T/$1" "$2" >/dev/null; }
 
 # write_config FILE DRIVE_TOML...: an agent configuration with the given
-# [[drive]] tables (as text).
+# [[drive]] tables (as text). Tapes get the build's tapeline-extract as their
+# tools file (tape file 1), unless EXTRACT_BINARY names another file: tests
+# on cartridges of a few MB, where the 8 MB binary would not fit, set it to
+# a small stand-in (the layout is the same: objects start at tape file 2).
 write_config() {
   local file=$1; shift
   {
-    printf '[agent]\nlisten = "127.0.0.1"\nport = 0\nlog_level = "info"\n\n'
+    printf '[agent]\nlisten = "127.0.0.1"\nport = 0\nlog_level = "info"\n'
+    [ -n "${EXTRACT_BINARY+x}" ] && printf 'extract_binary = "%s"\n' "$EXTRACT_BINARY"
+    printf '\n'
     printf '[tls]\ncertificate = "%s"\nkey = "%s"\ncafile = "%s"\n\n' \
       "$T/pki/agent.crt" "$T/pki/agent.key" "$T/pki/ca.crt"
     for d in "$@"; do printf '%s\n\n' "$d"; done

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "tapeline/tape/tools_file.h"
 #include "tapeline/tape/volume_reader.h"
 #include "tapeline/tapefmt/json.h"
 #include "tapeline/tapefmt/layout.h"
@@ -70,6 +71,15 @@ status volume_writer::write_document_file(
   return write_filemark();
 }
 
+// The tools file (§2): records already padded by encode_tools_file().
+status volume_writer::write_tools_file(const std::string& file) {
+  const size_t rs = asm_->record_size();
+  for (size_t off = 0; off < file.size(); off += rs)
+    TL_RETURN_IF_ERROR(
+        write_record_retrying(file.data() + off, rs, "tools file"));
+  return write_filemark();
+}
+
 status volume_writer::write_catalog(bool end_of_medium) {
   catalog_.set_magic(fmt::catalog_magic);
   catalog_.set_format_version(fmt::format_version);
@@ -122,6 +132,15 @@ status volume_writer::label(const v1::TapeLabel& l, bool force) {
   lbl.set_format_version(fmt::format_version);
   if (lbl.writer().empty()) lbl.set_writer(opts_.writer);
   if (lbl.created_unix() == 0) lbl.set_created_unix(now());
+  // Read before the tape is touched: a missing binary leaves it as it was.
+  std::string tools;
+  lbl.set_tools_file(0);
+  if (!opts_.tools_binary.empty()) {
+    auto t = encode_tools_file(opts_.tools_binary, now(), lbl.record_size());
+    if (!t) return t.error().with_context("labelling tape " + lbl.volume_id());
+    tools = std::move(*t);
+    lbl.set_tools_file(1);
+  }
   TL_RETURN_IF_ERROR(check_blank(force));
   TL_RETURN_IF_ERROR(drive_->rewind());
   label_ = lbl;
@@ -132,6 +151,7 @@ status volume_writer::label(const v1::TapeLabel& l, bool force) {
   catalog_.Clear();
   mounted_ = false;
   TL_RETURN_IF_ERROR(write_document_file(fmt::label_member, label_));
+  if (!tools.empty()) TL_RETURN_IF_ERROR(write_tools_file(tools));
   mounted_ = true;
   return {};
 }

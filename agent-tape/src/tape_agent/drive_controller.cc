@@ -50,6 +50,7 @@ drive_controller::drive_controller(drive_options opts,
       on_event_(std::move(on_event)) {
   tape::writer_options wo;
   wo.record_size = opts_.record_size;
+  wo.tools_binary = opts_.extract_binary;
   writer_ = std::make_unique<tape::volume_writer>(drive_.get(), wo);
   // A segment must fit in the buffer with room to spare for the next one.
   segment_bytes_ = std::min<uint64_t>(64ull << 20, opts_.buffer_bytes / 4);
@@ -137,10 +138,14 @@ v1::Frame drive_controller::credit_frame(uint64_t bytes) const {
 }
 
 std::vector<v1::Frame> drive_controller::on_open(const v1::StreamOpen& o) {
-  if (receiver_)
+  if (busy())
     return {result_error(o.stream_id(), v1::DRIVE_BUSY,
                          "drive " + opts_.name + " is busy with stream " +
-                             std::to_string(receiver_->stream_id()))};
+                             std::to_string(stream_id()))};
+  if (remount_) {
+    if (auto st = return_to_append_point(); !st)
+      return {result_error(o.stream_id(), to_error_code(st), st.message())};
+  }
   if (state_ == state::no_media || state_ == state::failed) {
     if (auto st = mount_loaded_tape(); !st)
       return {result_error(o.stream_id(), to_error_code(st), st.message())};
@@ -213,6 +218,13 @@ std::vector<v1::Frame> drive_controller::on_close(const v1::StreamClose& c) {
 }
 
 std::vector<v1::Frame> drive_controller::on_abort(const v1::StreamAbort& a) {
+  if (read_ && a.stream_id() == read_id_) {
+    v1::Frame f;
+    *f.mutable_abort() = a;
+    if (a.code() == v1::ERROR_CODE_UNSPECIFIED)
+      f.mutable_abort()->set_code(v1::SENDER_ABORT);
+    return end_read(std::move(f));
+  }
   if (!receiver_ || a.stream_id() != receiver_->stream_id()) return {};
   // The drive actor aborts with its own code (a refused frame); a sender's
   // abort is SENDER_ABORT.
@@ -223,6 +235,13 @@ std::vector<v1::Frame> drive_controller::on_abort(const v1::StreamAbort& a) {
 }
 
 std::vector<v1::Frame> drive_controller::on_peer_lost(const std::string& why) {
+  if (read_) {
+    emit(v1::DriveEvent::ERROR,
+         "reader of " + read_->what() + " lost; read stopped: " + why,
+         v1::PEER_LOST);
+    end_read({});
+    return {};
+  }
   if (!receiver_) return {};
   return fail_stream(v1::PEER_LOST, "sender lost mid-stream: " + why);
 }
@@ -361,6 +380,7 @@ status drive_controller::feed_writer(uint64_t budget,
 }
 
 bool drive_controller::wants_pump() const {
+  if (read_) return read_credit_ > 0;
   if (state_ == state::waiting_for_media) return true;
   if (!receiver_ || state_ != state::writing) return false;
   if (receiver_->closed()) return true;
@@ -371,6 +391,7 @@ bool drive_controller::wants_pump() const {
 }
 
 std::vector<v1::Frame> drive_controller::pump(uint64_t budget) {
+  if (read_) return pump_read(budget);
   std::vector<v1::Frame> out;
   if (state_ == state::waiting_for_media) {
     if (monotonic_seconds() - last_media_poll_ < opts_.media_poll_seconds)
@@ -447,6 +468,7 @@ std::vector<v1::Frame> drive_controller::deliver_result() {
 
 status drive_controller::finish_session() {
   if (files_in_session_ == 0 || busy()) return {};
+  if (remount_) TL_RETURN_IF_ERROR(return_to_append_point());
   TL_RETURN_IF_ERROR(writer_->finish_session());
   files_in_session_ = 0;
   emit(v1::DriveEvent::SESSION_CLOSED,
@@ -459,6 +481,7 @@ v1::DriveStatus drive_controller::status_report() {
   s.set_drive(opts_.name);
   s.set_device(drive_->describe());
   s.set_media_type(opts_.media_type);
+  s.set_pool(opts_.pool);
   s.set_volume_id(label_.volume_id());
   s.set_buffer_capacity(opts_.buffer_bytes);
   s.set_buffer_used(buffered_);
@@ -534,6 +557,11 @@ v1::DriveCommandReply drive_controller::on_command(const v1::DriveCommand& c) {
         return fail(to_error_code(st), st.message());
       break;
     }
+    case v1::DriveCommand::LOAD:
+      if (busy()) return busy_error();
+      if (auto st = load_cartridge(c.volume_id()); !st)
+        return fail(to_error_code(st), st.message());
+      break;
     case v1::DriveCommand::VERIFY: {
       if (busy()) return busy_error();
       tape::volume_reader reader(drive_.get());

@@ -260,6 +260,25 @@ TEST(agent_config, two_drives_on_one_device_are_refused) {
             "line 14");
 }
 
+// The tools file's binary (docs/tape-format.md §2): per drive, else
+// [agent], else next to the agent; "" writes none; relative to the file.
+TEST(agent_config, extract_binary_per_drive_then_agent_then_default) {
+  auto cfg = parse_agent_config(good, file);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  EXPECT_EQ(extract_binary_for(*cfg, cfg->drives[0], "/usr/bin/x"),
+            "/usr/bin/x");
+  std::string text = with_line(4, "extract_binary = \"bin/tapeline-extract\"");
+  text += "extract_binary = \"\"\n";  // drive vlto5: no tools file
+  cfg = parse_agent_config(text, file);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  EXPECT_EQ(extract_binary_for(*cfg, cfg->drives[0], "/usr/bin/x"),
+            "/etc/tapeline/bin/tapeline-extract");
+  EXPECT_EQ(extract_binary_for(*cfg, cfg->drives[1], "/usr/bin/x"), "");
+  EXPECT_EQ(error_of(with_line(4, "extract_binary = 7")),
+            "/etc/tapeline/tape-agent.toml:4:1: key 'agent.extract_binary': "
+            "expected a string, got 7");
+}
+
 TEST(agent_config, a_missing_file_is_named) {
   auto cfg = load_agent_config("/nonexistent/tape-agent.toml");
   ASSERT_FALSE(cfg.ok());

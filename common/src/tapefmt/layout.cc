@@ -19,6 +19,8 @@ const char* to_string(tape_file_kind k) {
       return "continuation";
     case tape_file_kind::catalog:
       return "catalog";
+    case tape_file_kind::tools:
+      return "tools";
     case tape_file_kind::foreign:
       return "foreign";
     case tape_file_kind::empty:
@@ -31,6 +33,7 @@ tape_file_kind kind_of_first_member(const std::string& name) {
   if (name == label_member) return tape_file_kind::label;
   if (name == object_member) return tape_file_kind::object;
   if (name == catalog_member) return tape_file_kind::catalog;
+  if (name == tools_member) return tape_file_kind::tools;
   return tape_file_kind::foreign;
 }
 

@@ -29,6 +29,7 @@
 #include "tapeline/vhd/chain.h"
 #include "tapeline/vhd/file_io.h"
 #include "tapeline/vhd/image.h"
+#include "tapeline/vhd/merge_files.h"
 
 namespace {
 
@@ -343,6 +344,10 @@ void print_text(const json& j) {
     if (j.contains("trailer"))
       std::cout << ", trailer sha256 " << s(j["trailer"], "sha256");
     std::cout << "\n";
+  } else if (kind == "tools") {
+    std::cout << file
+              << ": tools: tapeline-extract and README.txt (tar -x "
+                 "extracts them; docs/disaster-recovery.md)\n";
   } else {
     std::cout << file << ": " << kind << " (not a Tapeline file; skipped)\n";
   }
@@ -496,11 +501,6 @@ struct temp_files {
   }
 };
 
-struct layer {
-  std::unique_ptr<vhd::file_source> src;
-  std::unique_ptr<vhd::image> img;
-};
-
 // Groups tape files into objects: a continuation part belongs to the
 // object before it.
 std::vector<std::vector<std::string>> group_parts(
@@ -566,39 +566,12 @@ int cmd_restore_chain(const std::vector<std::string>& args,
     objs.push_back(std::move(*info));
   }
 
-  std::vector<layer> layers;
-  vhd::chain c;
   bool raw_base = objs[0].manifest.payload_format() == "raw";
-  for (size_t i = 0; i < objs.size(); ++i) {
-    layer l;
-    auto s = vhd::file_source::open(temps.paths[i]);
-    if (!s) return fail(s.error());
-    l.src = std::move(*s);
-    if (!(i == 0 && raw_base)) {
-      auto img = vhd::image::open(l.src.get());
-      if (!img) return fail(img.error().with_context(files[i]));
-      l.img = std::make_unique<vhd::image>(std::move(*img));
-    }
-    layers.push_back(std::move(l));
-  }
-  if (raw_base)
-    c.raw_base = layers[0].src.get();
-  else
-    c.vhd_base = layers[0].img.get();
-  for (size_t i = 1; i < layers.size(); ++i)
-    c.deltas.push_back(layers[i].img.get());
-  if (auto st = vhd::check_chain(c); !st) return fail(st);
-  auto sink = vhd::file_sink::create(out);
-  if (!sink) return fail(sink.error());
-  status st = vhd::merge_to_raw(c, sink->get());
-  if (st) st = (*sink)->close();
-  if (!st) {
-    ::unlink(out.c_str());
-    return fail(st.with_context("merging the chain into " + out));
-  }
-  std::cerr << prog << ": " << out << ": raw disk of "
-            << format_bytes(vhd::chain_size(c)) << " from " << objs.size()
-            << " layer(s)\n";
+  auto size =
+      vhd::merge_files(temps.paths, raw_base, vhd::merged_format::raw, out);
+  if (!size) return fail(size.error());
+  std::cerr << prog << ": " << out << ": raw disk of " << format_bytes(*size)
+            << " from " << objs.size() << " layer(s)\n";
   return 0;
 }
 

@@ -106,13 +106,31 @@ TEST_F(tapefmt_pax, truncated_object_file_names_member_and_offset) {
 
 TEST_F(tapefmt_pax, foreign_first_member_is_skipped_not_an_error) {
   std::string file;
-  add_member("tapeline-extract", "#!/bin/sh\n", &file);
+  add_member("notes.txt", "written by someone else\n", &file);
   encode_end_of_archive(&file);
   memory_source src(file);
   tape_file_reader r("t");
   auto k = r.open(&src);
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(*k, tape_file_kind::foreign);
+}
+
+// The tools file (§2) is recognised by its first member's name, wherever it
+// stands on the tape.
+TEST_F(tapefmt_pax, tools_file_is_recognised_by_its_first_member) {
+  std::string file;
+  add_member("tapeline-extract",
+             "\x7f"
+             "ELF",
+             &file);
+  add_member("README.txt", "how to\n", &file);
+  encode_end_of_archive(&file);
+  memory_source src(file);
+  tape_file_reader r("t");
+  auto k = r.open(&src);
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(*k, tape_file_kind::tools);
+  EXPECT_STREQ(to_string(*k), "tools");
 }
 
 }  // namespace

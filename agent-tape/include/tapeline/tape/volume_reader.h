@@ -36,7 +36,8 @@ struct object_read {
 };
 
 // Loads the tape holding part `next_part` of `m` into the same drive and
-// returns the tape file where that part starts (1 for Tapeline's writer).
+// returns the tape file where that part starts: the first object file of
+// that tape (1, or 2 after a tools file, tape-format.md §2).
 using next_volume_fn = std::function<result<uint32_t>(
     const v1::ObjectManifest& m, uint32_t next_part)>;
 

@@ -30,6 +30,10 @@ struct writer_options {
   uint32_t record_size = 256 * 1024;  // for tapes labelled by this writer
   std::string writer = "tapeline 0.1.0";
   int64_t (*now_unix)() = nullptr;  // wall clock when null
+  // tapeline-extract, written as the tools file (tape file 1, §2) of every
+  // tape this writer labels; empty: labels without one (objects then start
+  // at tape file 1).
+  std::string tools_binary;
 };
 
 enum class progress { done, need_volume };
@@ -39,10 +43,11 @@ class volume_writer {
   volume_writer(drive::tape_drive* d, writer_options o);  // does not own d
   ~volume_writer();
 
-  // Writes tape file 0 (§2) at BOT and makes the tape current. Refuses a
+  // Writes tape file 0 (§2) at BOT, then the tools file when
+  // options().tools_binary is set, and makes the tape current. Refuses a
   // tape that already holds data (a Tapeline label or anything else) unless
-  // `force`. l.record_size 0 means options().record_size; magic, version and
-  // writer are filled in.
+  // `force`. l.record_size 0 means options().record_size; magic, version,
+  // writer and tools_file are filled in.
   status label(const v1::TapeLabel& l, bool force);
 
   // Reads the label, rebuilds the catalog (last catalog file + object files
@@ -94,6 +99,7 @@ class volume_writer {
   status write_document_file(const char* member,
                              const google::protobuf::Message& doc);
   status write_filemark();
+  status write_tools_file(const std::string& file);
   status write_catalog(bool end_of_medium);
   status close_volume();
   status emit(const char* p, size_t n);

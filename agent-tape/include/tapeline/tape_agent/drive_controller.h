@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tapeline/drive/drive.h"
+#include "tapeline/tape/part_reader.h"
 #include "tapeline/tape/volume_writer.h"
 #include "tapeline/tape_agent/stream_receiver.h"
 #include "tapeline/v1/stream.pb.h"
@@ -33,9 +34,15 @@ struct drive_options {
   uint64_t buffer_bytes = 512ull << 20;
   uint32_t max_chunk = 4u << 20;
   bool auto_label = true;  // label a blank tape when it is loaded
+  // tapeline-extract, written after the label of every tape this drive
+  // labels (docs/tape-format.md §2); empty: none.
+  std::string extract_binary;
   // Virtual drives only: at end of medium, eject the full cartridge and load
   // the next blank one from the shelf, as an autoloader would.
   std::function<status()> autoload;
+  // Virtual drives only: LOAD moves cartridge BARCODE from the shelf into
+  // the drive (a restore asks for the tapes it needs this way).
+  std::function<status(const std::string& barcode)> load;
   // Poll interval while waiting for a cartridge, seconds.
   double media_poll_seconds = 1.0;
   // Keep the drive streaming: while the stream is open and the buffer is
@@ -76,6 +83,15 @@ class drive_controller {
 
   v1::DriveCommandReply on_command(const v1::DriveCommand& c);
 
+  // READ (docs/wire-protocol.md "Reading back"): starts streaming the part
+  // in tape file c.file_number of tape c.volume_id to the caller. Returns
+  // the StreamOpen frame; on refusal `reply` says why and nothing returns.
+  // Chunks follow from pump() as the caller grants credit (on_credit()).
+  std::vector<v1::Frame> on_read(const v1::DriveCommand& c,
+                                 v1::DriveCommandReply* reply);
+  std::vector<v1::Frame> on_credit(const v1::StreamCredit& c);
+  bool reading() const { return read_ != nullptr; }
+
   // Writes up to `budget` buffered bytes to tape. Returns frames (credits,
   // the result when an object completes). Call while wants_pump().
   std::vector<v1::Frame> pump(uint64_t budget);
@@ -86,8 +102,10 @@ class drive_controller {
   // True while a mount request is outstanding (poll with pump()).
   bool waiting_for_media() const { return state_ == state::waiting_for_media; }
 
-  bool busy() const { return receiver_.has_value(); }
-  uint64_t stream_id() const { return receiver_ ? receiver_->stream_id() : 0; }
+  bool busy() const { return receiver_.has_value() || read_ != nullptr; }
+  uint64_t stream_id() const {
+    return receiver_ ? receiver_->stream_id() : read_ ? read_id_ : 0;
+  }
   v1::DriveStatus status_report();
 
   // Closes the session (catalog file) if objects were written. Used at
@@ -109,6 +127,11 @@ class drive_controller {
             v1::ErrorCode code = v1::ERROR_CODE_UNSPECIFIED);
   v1::Frame credit_frame(uint64_t bytes) const;
   void drop_buffer();
+  // The read side (drive_controller_read.cc).
+  std::vector<v1::Frame> pump_read(uint64_t budget);
+  std::vector<v1::Frame> end_read(v1::Frame last);
+  status return_to_append_point();
+  status load_cartridge(const std::string& barcode);
 
   drive_options opts_;
   std::unique_ptr<drive::tape_drive> drive_;
@@ -137,6 +160,15 @@ class drive_controller {
   bool finishing_ = false;         // trailer pending on the next tape
   v1::ObjectTrailer trailer_;
   std::vector<std::string> object_volumes_;  // volume of each part
+
+  // The READ in progress, if any.
+  std::unique_ptr<tape::part_reader> read_;
+  uint64_t read_id_ = 0;
+  uint64_t next_read_id_ = 1;
+  uint64_t read_credit_ = 0;  // bytes the requester lets us send
+  uint64_t read_seq_ = 0;
+  uint64_t read_bytes_ = 0;
+  bool remount_ = false;  // a read moved the tape off the append point
 
   // Pacing (drive_options::pacing).
   double now() const;

@@ -17,6 +17,9 @@ inline constexpr char label_member[] = "TAPELINE.LABEL";
 inline constexpr char object_member[] = "TAPELINE.OBJECT";
 inline constexpr char trailer_member[] = "TAPELINE.TRAILER";
 inline constexpr char catalog_member[] = "TAPELINE.CATALOG";
+// The tools file (§2): tape file 1 of tapes labelled since issue #5.
+inline constexpr char tools_member[] = "tapeline-extract";
+inline constexpr char tools_readme_member[] = "README.txt";
 
 constexpr uint32_t default_record_size = 256 * 1024;
 // REQUIRES nothing; true for 64 KiB, 256 KiB and 1 MiB (§1).
@@ -29,6 +32,7 @@ enum class tape_file_kind {
   object,        // TAPELINE.OBJECT: first part of an object
   continuation,  // GNU multi-volume global header: part k >= 1 of an object
   catalog,       // TAPELINE.CATALOG
+  tools,         // tapeline-extract: the recovery tools, skipped by readers
   foreign,       // any other first member: skipped by readers
   empty,         // no member at all (end of archive or no data)
 };
