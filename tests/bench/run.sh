@@ -25,6 +25,13 @@
 #   tests/bench/run.sh vdi-rss    [--size 16G]
 #       The hv agent's peak RSS for a 1 GiB disk and for one of --size:
 #       hv_rss_MiB_1G and hv_rss_MiB_big. Target: both <= 64, and equal.
+#   tests/bench/run.sh restore    [--size 4G]
+#       A chain of a full (--size, incompressible) and three VHD deltas,
+#       backed up through the hv agent, restored through the tape agent's
+#       drive to a raw file (READ, SHA-256 checks, merge), against GNU tar
+#       extracting the same four dumped tape files in the same run. Prints
+#       restore_MBps, tar_MBps (payload bytes / seconds) and ratio.
+#       Target: ratio >= 0.8.
 #   tests/bench/run.sh catalog    [catalog_bench options]
 #       catalog find over 1,000,000 objects. Prints find_ms (target < 10).
 #   tests/bench/run.sh planner    [planner_bench options]
@@ -46,6 +53,7 @@ esac
 size_text=2G
 runs=3
 [ "${mode#vdi}" != "$mode" ] && size_text=4G
+[ "$mode" = restore ] && size_text=4G
 [ "$mode" = vdi-rss ] && size_text=16G
 while [ $# -gt 0 ]; do
   case $1 in
@@ -54,7 +62,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-case $mode in stream|shoeshine|vdi|vdi2|vdi-rss) ;; *) sed -n '2,40p' "$0" >&2; exit 2 ;; esac
+case $mode in stream|shoeshine|vdi|vdi2|vdi-rss|restore) ;; *) sed -n '2,40p' "$0" >&2; exit 2 ;; esac
 [ -x "$BIN/tapeline-tape-agent" ] || { echo "build first: ./deploy/test.sh" >&2; exit 2; }
 
 to_bytes() { numfmt --from=iec "$1"; }
@@ -208,6 +216,8 @@ elif [ "$mode" = shoeshine ]; then
   stop_agent >/dev/null
   echo "control_slow_feed_MBps=25"
   echo "control_backhitches=$(jq -r '.status.backhitches // 0' <<<"$st")"
+elif [ "$mode" = restore ]; then
+  . "$ROOT/tests/bench/restore.sh"
 else
   . "$ROOT/tests/bench/vdi.sh"
 fi

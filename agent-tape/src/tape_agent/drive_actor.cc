@@ -14,7 +14,8 @@ using self_ptr = caf::stateful_actor<drive_actor_state>*;
 void send_frames(self_ptr self, std::vector<v1::Frame>& frames) {
   auto& st = self->state;
   for (auto& f : frames) {
-    bool final = f.has_result();
+    // A write ends with its result, a read with its close or abort.
+    bool final = f.has_result() || f.has_close() || f.has_abort();
     if (st.sender) self->send(st.sender, wire::encode(f));
     if (final && st.sender) {
       self->demonitor(st.sender);
@@ -88,6 +89,9 @@ void on_stream_frame(self_ptr self, v1::Frame& f) {
       break;
     case v1::Frame::kClose:
       out = st.ctl->on_close(f.close());
+      break;
+    case v1::Frame::kCredit:  // a reader's (READ)
+      out = st.ctl->on_credit(f.credit());
       break;
     case v1::Frame::kAbort:
       out = st.ctl->on_abort(f.abort());
@@ -194,6 +198,28 @@ caf::behavior drive_actor(self_ptr self,
               st.subscribers.push_back(peer);
               self->monitor(peer);
             }
+          }
+          if (f.command().op() == v1::DriveCommand::READ) {
+            // The reader, before a response promise takes the request over.
+            auto peer = caf::actor_cast<caf::actor>(self->current_sender());
+            auto rp = self->make_response_promise<wire::wire_frame>();
+            v1::Frame r;
+            auto out = st.ctl->on_read(f.command(), r.mutable_reply());
+            if (r.reply().ok() && !peer) {  // nobody to stream to
+              st.ctl->on_peer_lost("READ from an anonymous sender");
+              out.clear();
+              r.mutable_reply()->set_ok(false);
+              r.mutable_reply()->set_code(v1::MALFORMED_FRAME);
+              r.mutable_reply()->set_error("READ needs a reply address");
+            } else if (r.reply().ok()) {
+              *r.mutable_reply()->mutable_status() = st.ctl->status_report();
+              st.sender = peer;
+              self->monitor(peer);
+            }
+            rp.deliver(wire::encode(r));
+            send_frames(self, out);
+            schedule_pump(self);
+            return;
           }
           // Answer a request, or a plain send, alike.
           auto rp = self->make_response_promise<wire::wire_frame>();

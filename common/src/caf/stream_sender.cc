@@ -11,12 +11,9 @@
 #include "tapeline/common/checksum.h"
 
 namespace tapeline::stream {
-namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-result<caf::actor> connect(caf::actor_system& sys, const std::string& host,
-                           uint16_t port) {
+result<caf::actor> connect_agent(caf::actor_system& sys,
+                                 const std::string& host, uint16_t port) {
   auto front = caf::openssl::remote_actor(sys, host, port);
   if (!front)
     return status{code::unavailable,
@@ -24,9 +21,9 @@ result<caf::actor> connect(caf::actor_system& sys, const std::string& host,
   return *front;
 }
 
-// Asks the agent for the drive actor (ATTACH).
-result<caf::actor> attach(caf::scoped_actor& self, const caf::actor& front,
-                          const std::string& drive) {
+result<caf::actor> attach_drive(caf::scoped_actor& self,
+                                const caf::actor& front,
+                                const std::string& drive) {
   v1::Frame q;
   q.mutable_command()->set_op(v1::DriveCommand::ATTACH);
   q.mutable_command()->set_drive(drive);
@@ -52,6 +49,10 @@ result<caf::actor> attach(caf::scoped_actor& self, const caf::actor& front,
           });
   return out;
 }
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
 
 struct stream_state {
   uint64_t credit = 0;
@@ -106,10 +107,10 @@ bool await_one(caf::scoped_actor& self, const caf::actor& drive,
 result<v1::StreamResult> send_object(caf::actor_system& sys,
                                      const send_options& opts,
                                      byte_source& src) {
-  auto front = connect(sys, opts.host, opts.port);
+  auto front = connect_agent(sys, opts.host, opts.port);
   if (!front) return front.error();
   caf::scoped_actor self{sys};
-  auto drive = attach(self, *front, opts.drive);
+  auto drive = attach_drive(self, *front, opts.drive);
   if (!drive) return drive.error();
   self->monitor(*drive);
 
@@ -219,14 +220,14 @@ result<v1::DriveCommandReply> send_command(caf::actor_system& sys,
                                            const std::string& host,
                                            uint16_t port,
                                            const v1::DriveCommand& cmd) {
-  auto front = connect(sys, host, port);
+  auto front = connect_agent(sys, host, port);
   if (!front) return front.error();
   caf::scoped_actor self{sys};
   v1::Frame q;
   *q.mutable_command() = cmd;
   caf::actor target = *front;
   if (cmd.op() != v1::DriveCommand::LIST) {
-    auto drive = attach(self, *front, cmd.drive());
+    auto drive = attach_drive(self, *front, cmd.drive());
     if (!drive) return drive.error();
     target = *drive;
   }
@@ -256,7 +257,7 @@ status watch_events(
     const std::string& drive,
     const std::function<bool(const v1::DriveEvent&)>& on_event,
     const std::function<void(const std::vector<std::string>&)>& on_ready) {
-  auto front = connect(sys, host, port);
+  auto front = connect_agent(sys, host, port);
   if (!front) return front.error();
   caf::scoped_actor self{sys};
   std::vector<std::string> names;
@@ -271,7 +272,7 @@ status watch_events(
   }
   size_t watching = 0;
   for (const auto& name : names) {
-    auto d = attach(self, *front, name);
+    auto d = attach_drive(self, *front, name);
     if (!d) return d.error();
     self->monitor(*d);
     v1::Frame q;

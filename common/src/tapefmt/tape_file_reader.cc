@@ -220,17 +220,27 @@ status tape_file_reader::skip_padding() {
 }
 
 result<object_end> tape_file_reader::read_payload(const payload_sink& sink) {
+  auto end = read_payload_some(sink, UINT64_MAX);
+  if (!end) return end.error();
+  return **end;  // an unlimited budget never pauses
+}
+
+result<std::optional<object_end>> tape_file_reader::read_payload_some(
+    const payload_sink& sink, uint64_t budget) {
+  uint64_t given = 0;
   for (;;) {
     while (data_done_ < data_size_) {
-      auto v =
-          src_->read(std::min<uint64_t>(data_size_ - data_done_, 4u << 20));
+      if (given >= budget) return std::optional<object_end>();
+      auto v = src_->read(std::min<uint64_t>(
+          {data_size_ - data_done_, 4u << 20, budget - given}));
       if (!v)
         return v.error().with_context(context_ + ", member " + data_member_);
-      if (v->empty()) return object_end::ended_in_data;
+      if (v->empty()) return {object_end::ended_in_data};
       offset_ += v->size();
       data_done_ += v->size();
       payload_bytes_ += v->size();
       hash_.update(v->data(), v->size());
+      given += v->size();
       if (sink) TL_RETURN_IF_ERROR(sink(v->data(), v->size()));
     }
     if (!data_member_.empty()) {
@@ -239,7 +249,7 @@ result<object_end> tape_file_reader::read_payload(const payload_sink& sink) {
     }
     auto m = next_member();
     if (!m) return m.error();
-    if (m->end) return object_end::no_trailer;
+    if (m->end) return {object_end::no_trailer};
     if (m->name == trailer_member) {
       TL_RETURN_IF_ERROR(read_document(*m, &trailer_));
       auto end = next_member();
@@ -247,7 +257,7 @@ result<object_end> tape_file_reader::read_payload(const payload_sink& sink) {
       if (!end->end)
         return error(code::corrupt,
                      "member " + end->name + " after the trailer");
-      return object_end::complete;
+      return {object_end::complete};
     }
     auto started = start_member(*m);
     if (!started) return started.error();

@@ -11,6 +11,7 @@
 #include "tapeline/vhd/chain.h"
 #include "tapeline/vhd/file_io.h"
 #include "tapeline/vhd/image.h"
+#include "tapeline/vhd/merge_files.h"
 
 namespace {
 
@@ -75,38 +76,16 @@ int cmd_info(const std::vector<std::string>& files, bool json_out) {
 int cmd_merge(const std::string& base, const std::vector<std::string>& deltas,
               bool raw_base, const std::string& format,
               const std::string& out) {
-  std::vector<opened> layers;
-  std::unique_ptr<vhd::file_source> raw;
-  vhd::chain c;
-  if (raw_base) {
-    auto s = vhd::file_source::open(base);
-    if (!s) return fail(s.error());
-    raw = std::move(*s);
-    c.raw_base = raw.get();
-  } else {
-    auto o = open_vhd(base);
-    if (!o) return fail(o.error());
-    layers.push_back(std::move(*o));
-    c.vhd_base = layers.back().img.get();
-  }
-  for (auto& d : deltas) {
-    auto o = open_vhd(d);
-    if (!o) return fail(o.error());
-    layers.push_back(std::move(*o));
-  }
-  for (size_t i = raw_base ? 0 : 1; i < layers.size(); ++i)
-    c.deltas.push_back(layers[i].img.get());
-  if (auto st = vhd::check_chain(c); !st) return fail(st);
-  auto sink = vhd::file_sink::create(out);
-  if (!sink) return fail(sink.error());
-  status st = format == "raw" ? vhd::merge_to_raw(c, sink->get())
-                              : vhd::merge_to_vhd(c, {}, sink->get());
-  if (!st) return fail(st);
-  if (auto cst = (*sink)->close(); !cst) return fail(cst);
+  std::vector<std::string> layers{base};
+  layers.insert(layers.end(), deltas.begin(), deltas.end());
+  auto size = vhd::merge_files(
+      layers, raw_base,
+      format == "raw" ? vhd::merged_format::raw : vhd::merged_format::vhd, out);
+  if (!size) return fail(size.error());
   if (out != "-")
     std::cerr << "tapeline-vhd: " << out << ": " << format << " disk of "
-              << format_bytes(vhd::chain_size(c)) << " from "
-              << 1 + deltas.size() << " layer(s)\n";
+              << format_bytes(*size) << " from " << 1 + deltas.size()
+              << " layer(s)\n";
   return 0;
 }
 

@@ -112,7 +112,9 @@ TEST_F(ingest_test, ListsTheExtentsOnATapeInFileOrder) {
   ASSERT_FALSE(on1->empty());
   for (size_t i = 0; i < on1->size(); ++i) {
     EXPECT_EQ((*on1)[i].barcode, "LTO5-0001");
-    if (i > 0) EXPECT_LT((*on1)[i - 1].file_number, (*on1)[i].file_number);
+    if (i > 0) {
+      EXPECT_LT((*on1)[i - 1].file_number, (*on1)[i].file_number);
+    }
   }
   // o2 spans both tapes: part 0 here, part 1 on the next.
   auto o2 = cat->extents_of("o2");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "tapeline/common/status.h"
 #include "tapeline/v1/stream.pb.h"
@@ -56,6 +57,16 @@ struct send_options {
 result<v1::StreamResult> send_object(caf::actor_system& sys,
                                      const send_options& opts,
                                      byte_source& src);
+
+// Connects to the tape agent at host:port (its published agent actor).
+// code::unavailable with what to check when it cannot.
+result<caf::actor> connect_agent(caf::actor_system& sys,
+                                 const std::string& host, uint16_t port);
+// ATTACH: the drive actor's handle from the agent actor, so that data then
+// goes to the drive directly. code::not_found for an unknown drive.
+result<caf::actor> attach_drive(caf::scoped_actor& self,
+                                const caf::actor& agent,
+                                const std::string& drive);
 
 // Sends one command to a drive through the agent and returns the reply.
 result<v1::DriveCommandReply> send_command(caf::actor_system& sys,

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tapeline/common/checksum.h"
@@ -62,6 +63,12 @@ class tape_file_reader {
   // until the tape file ends inside payload data.
   // REQUIRES: open() returned object or continuation, or resume() succeeded.
   result<object_end> read_payload(const payload_sink& sink);
+  // read_payload in steps: returns nullopt once at least `budget` payload
+  // bytes went to the sink since the call, or the end as read_payload does.
+  // Call again to continue where it stopped (the drive's READ streams an
+  // object this way, as the requester grants credit).
+  result<std::optional<object_end>> read_payload_some(const payload_sink& sink,
+                                                      uint64_t budget);
 
   // Continues after object_end::ended_in_data with the next part, whose
   // continuation header must name the member in progress at the offset
