@@ -81,10 +81,6 @@ TAPELINE_TSAN_TESTS=(
   stream_receiver_test    # credit accounting (one owner thread, by contract)
   drive_controller_test   # the drive's RAM buffer (one owner thread, by contract)
 )
-  drive_controller_test   # the drive's RAM buffer (single-threaded by contract)
-  log_test                # the logging setup's mutex
-  checked_source_test     # the checked export sources, over prefetch
-)
 
 # build_tsan_tree DIR: just TAPELINE_TSAN_TESTS, with -fsanitize=thread.
 build_tsan_tree() {

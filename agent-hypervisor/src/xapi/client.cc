@@ -2,6 +2,7 @@
 
 #include "curl_util.h"
 #include "tapeline/common/log.h"
+#include "tapeline/xapi/rpc_answer.h"
 
 namespace tapeline::xapi {
 namespace {
@@ -15,10 +16,6 @@ size_t append_body(char* p, size_t size, size_t n, void* out) {
 
 std::shared_ptr<spdlog::logger> lg() {
   return log::get("xapi");
-}
-
-std::string clip(const std::string& s, size_t max = 300) {
-  return s.size() <= max ? s : s.substr(0, max) + "…";
 }
 
 }  // namespace
@@ -81,24 +78,7 @@ result<json> client::rpc(const std::string& method, const json& params,
                           ": HTTP " + std::to_string(http) + ": " +
                           clip(answer) +
                           "; check that the endpoint is XAPI (/jsonrpc)");
-  json doc = json::parse(answer, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object())
-    return make_error(
-        code::protocol_error,
-        "XAPI call " + method + " at " + ep_.to_string() +
-            ": the answer is not a JSON-RPC object: " + clip(answer));
-  auto e = doc.find("error");
-  if (e != doc.end() && !e->is_null()) {
-    *err = parse_error_object(*e);
-    return to_status(*err, method, about);
-  }
-  auto r = doc.find("result");
-  if (r == doc.end())
-    return make_error(
-        code::protocol_error,
-        "XAPI call " + method + " at " + ep_.to_string() +
-            ": JSON-RPC answer without result or error: " + clip(answer));
-  return std::move(*r);
+  return parse_rpc_answer(answer, method, ep_.to_string(), about, err);
 }
 
 status client::login_once(xapi_error* err) {

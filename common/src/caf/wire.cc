@@ -97,6 +97,11 @@ bool peek_chunk(const wire_frame& w, chunk_view& out, status& err,
     } else if (field == 4 && tag == 0x22) {
       uint32_t len = 0;
       if (!in.ReadVarint32(&len)) return malformed("length");
+      // PushLimit() clamps a limit past the end of the buffer to the end,
+      // so a chunk longer than the frame would otherwise read as complete
+      // (found by tests/fuzz/wire_fuzz.cc; protobuf refuses such a frame).
+      if (len > w.bytes.size() - static_cast<size_t>(in.CurrentPosition()))
+        return malformed("chunk longer than the frame");
       auto limit = in.PushLimit(static_cast<int>(len));
       is_chunk = true;
       while (uint32_t t = in.ReadTag()) {
@@ -125,8 +130,10 @@ bool peek_chunk(const wire_frame& w, chunk_view& out, status& err,
       if (!in.ConsumedEntireMessage()) return malformed("chunk body");
       in.PopLimit(limit);
     } else {
-      if (field == 4) return false;  // not our encoding: let decode() judge
-      if (!WireFormatLite::SkipField(&in, tag)) return malformed("field");
+      // Not our encoding: let decode() judge. Skipping the field instead
+      // would accept a frame whose other fields protobuf refuses (found by
+      // tests/fuzz/wire_fuzz.cc); senders write only version and chunk.
+      return false;
     }
   }
   if (!in.ConsumedEntireMessage()) return malformed("trailing bytes");

@@ -11,7 +11,8 @@ record_assembler::record_assembler(size_t record_size)
 
 void record_assembler::start_file(uint64_t logical_start,
                                   std::string_view prefix) {
-  std::memcpy(buf_.get(), prefix.data(), prefix.size());
+  // memcpy from an empty view's null data() is undefined, even for 0 bytes.
+  if (!prefix.empty()) std::memcpy(buf_.get(), prefix.data(), prefix.size());
   fill_ = prefix_ = prefix.size();
   start_ = logical_start;
   first_ = true;
@@ -19,7 +20,7 @@ void record_assembler::start_file(uint64_t logical_start,
 
 size_t record_assembler::fill(const char* p, size_t n) {
   size_t k = std::min(n, size_ - fill_);
-  std::memcpy(buf_.get() + fill_, p, k);
+  if (k > 0) std::memcpy(buf_.get() + fill_, p, k);
   fill_ += k;
   return k;
 }
