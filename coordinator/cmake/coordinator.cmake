@@ -2,7 +2,8 @@
 # tapeline-coordinator; the operator CLI, tapeline.
 find_package(date CONFIG REQUIRED)
 tapeline_library(tapeline_coordinator "${CMAKE_CURRENT_SOURCE_DIR}/src/coordinator" "${_inc}"
-  tapeline_catalog tapeline_planner tapeline_control date::date-tz
+  tapeline_catalog tapeline_planner tapeline_scheduler tapeline_notifier
+  tapeline_control date::date-tz
   nlohmann_json::nlohmann_json)
 if(TARGET tapeline_coordinator)
   tapeline_tests("${CMAKE_CURRENT_SOURCE_DIR}/tests/coordinator" tapeline_coordinator)

@@ -35,6 +35,7 @@ coord_pki() {
 
 # coord_config FILE [EXTRA_TOML]
 coord_config() {
+  local kind=${POLICY_KIND:-'kind = "daily_full"'}
   cat > "$1" <<TOML
 [coordinator]
 name = "coord"
@@ -56,7 +57,7 @@ name = "vdi"
 media_type = "LTO-5"
 [[policy]]
 name = "nightly"
-kind = "daily_full"
+$kind
 pool = "vdi"
 vms = ["vm*"]
 format = "raw"
@@ -64,7 +65,11 @@ ${2:-}
 TOML
 }
 
+# start_coordinator CONFIG: starts it (with the test clock when
+# TAPELINE_CLOCK_START is set) and waits until it listens.
 start_coordinator() {
+  # A restarted coordinator listens where the agents expect it.
+  [ -n "$COORD_PORT" ] && sed -i "s/^port = .*/port = $COORD_PORT/" "$1"
   rm -f "$T/coord.ready" && mkfifo "$T/coord.ready"
   "$BIN/tapeline-coordinator" --config "$1" --ready-file "$T/coord.ready" \
     >>"$T/coord.log" 2>&1 &
@@ -106,6 +111,16 @@ TOML
 }
 
 tl() { "$BIN/tapeline" --config "$T/cli.toml" "$@"; }
+
+stop_coordinator() {
+  kill "$COORD_PID"
+  timeout 30 tail --pid="$COORD_PID" -f /dev/null || fail "coordinator did not stop"
+  wait "$COORD_PID" 2>/dev/null || true
+  COORD_PID=""
+}
+
+# jobs_in STATE: how many jobs are in that state.
+jobs_in() { tl jobs list --state "$1" --limit 1000 --json | jq '.jobs | length'; }
 
 # wait_for WHAT CONDITION [SECONDS]: polls CONDITION (a shell expression)
 # every 0.2 s until it holds; fails after SECONDS (default 30).

@@ -88,7 +88,9 @@ v1::ControlRequest registration(caf::actor_system& sys,
   reg->set_address(o.advertise);
   reg->set_version(o.version);
   caf::scoped_actor self{sys};
-  for (auto& [name, d] : drives) {
+  for (const auto& kv : drives) {
+    const std::string& name = kv.first;  // lambdas may not capture a binding
+    const caf::actor& d = kv.second;
     v1::Frame q;
     q.mutable_command()->set_op(v1::DriveCommand::STATUS);
     q.mutable_command()->set_drive(name);

@@ -52,7 +52,10 @@ void schedule_retry(link_actor_t* self) {
 void fail_attempt(link_actor_t* self, const std::string& why) {
   auto& st = self->state;
   // Say it at the first failure and then now and then, not every second.
-  if (st.attempts <= 1 || st.attempts % 20 == 0)
+  if (st.attempts > 1 && st.attempts % 20 != 0)
+    spdlog::debug("coordinator {}:{}: attempt {}: {}", st.opts.host,
+                  st.opts.port, st.attempts, why);
+  else
     spdlog::warn("coordinator {}:{}: {} (retrying every {} s at most)",
                  st.opts.host, st.opts.port, why,
                  st.opts.max_backoff.count() / 1000);

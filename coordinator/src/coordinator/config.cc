@@ -193,8 +193,19 @@ result<coordinator_config> load_config(const std::string& path) {
   TL_RETURN_IF_ERROR(read_pools(*root, &c));
   TL_RETURN_IF_ERROR(read_drives(*root, &c));
   TL_RETURN_IF_ERROR(read_policies(*root, &c));
-  // [[schedule]] and [notify] are read by the scheduler and the notifier
-  // (service.cc) from the same file.
+  std::vector<std::string> names;
+  for (const auto& p : c.policies) names.push_back(p.plan.name);
+  scheduler::schedule_load_options so;
+  so.known_policies = names;
+  auto sched = scheduler::load_schedules(*root, so);
+  if (!sched) return sched.error();
+  c.schedules = std::move(*sched);
+  if (root->has("notify")) {
+    auto n = notifier::load_notify_config(*root);
+    if (!n) return n.error();
+    c.notify = std::move(*n);
+  }
+  TL_RETURN_IF_ERROR(root->check_all_unknown_keys());
   return c;
 }
 

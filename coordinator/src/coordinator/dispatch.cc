@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <stdexcept>
 
 #include "state.h"
 #include "tapeline/catalog/rebuild.h"
@@ -16,6 +18,38 @@ namespace {
 // whether it still runs them, before they are retried.
 constexpr int64_t lost_agent_grace_s = 120;
 
+// An order's job id names the attempt too: "JOB.ATTEMPT" (docs/coordinator-
+// faults.md). The hv agent runs each id once, so a retry of a job is a new
+// run, and a late report of an earlier attempt cannot end the current one.
+std::string run_id(int64_t job, uint32_t attempt) {
+  return std::to_string(job) + "." + std::to_string(attempt);
+}
+
+struct run_ref {
+  int64_t job = 0;
+  uint32_t attempt = 0;  // 0: not named (any attempt)
+};
+
+result<run_ref> parse_run_id(const std::string& s) {
+  run_ref r;
+  auto dot = s.find('.');
+  try {
+    size_t used = 0;
+    r.job = std::stoll(s.substr(0, dot), &used);
+    if (used != (dot == std::string::npos ? s.size() : dot) || r.job <= 0)
+      throw std::invalid_argument(s);
+    if (dot != std::string::npos) {
+      auto a = std::stoul(s.substr(dot + 1), &used);
+      if (used != s.size() - dot - 1 || a == 0) throw std::invalid_argument(s);
+      r.attempt = static_cast<uint32_t>(a);
+    }
+  } catch (...) {
+    return make_error(code::invalid_argument,
+                      "bad job id '" + s + "' (expected JOB or JOB.ATTEMPT)");
+  }
+  return r;
+}
+
 hv_peer* hv_for(service_actor* self, const std::string& vm_uuid) {
   for (auto& [host, hv] : self->state.hvs)
     for (const auto& vm : hv.vms)
@@ -26,7 +60,8 @@ hv_peer* hv_for(service_actor* self, const std::string& vm_uuid) {
 bool drive_ready(const drive_state& ds) {
   const auto& s = ds.status;
   return ds.connected && !ds.offline && ds.job == 0 && s.loaded() &&
-         !s.volume_id().empty() && (s.state() == "ready" || s.state() == "idle");
+         !s.volume_id().empty() &&
+         (s.state() == "ready" || s.state() == "idle");
 }
 
 std::string tape_address(service_actor* self, const drive_state& ds) {
@@ -35,6 +70,15 @@ std::string tape_address(service_actor* self, const drive_state& ds) {
 }
 
 void job_failed(service_actor* self, int64_t id, const std::string& why);
+
+// Running jobs hold their drives, also when the drive's tape agent
+// registered after the job was reconciled (a coordinator restart).
+void hold_drives(service_actor* self) {
+  for (const auto& [id, q] : self->state.running) {
+    auto d = self->state.drives.find(q.spec.drive);
+    if (d != self->state.drives.end() && d->second.job == 0) d->second.job = id;
+  }
+}
 
 void send_order(service_actor* self, queued_job& q, drive_state& ds,
                 hv_peer& hv, bool last_for_drive) {
@@ -55,7 +99,7 @@ void send_order(service_actor* self, queued_job& q, drive_state& ds,
   st.running[q.id] = q;
   v1::Frame f;
   auto* o = f.mutable_push()->mutable_backup();
-  o->set_job_id(std::to_string(q.id));
+  o->set_job_id(run_id(q.id, q.attempts));
   o->set_kind(q.spec.kind);
   o->set_vm(q.spec.vm_uuid);
   for (const auto& d : q.spec.disks) o->add_disks(d);
@@ -92,7 +136,8 @@ void send_order(service_actor* self, queued_job& q, drive_state& ds,
 
 void free_drive(service_actor* self, const std::string& drive, int64_t id) {
   auto it = self->state.drives.find(drive);
-  if (it != self->state.drives.end() && it->second.job == id) {
+  if (it != self->state.drives.end() &&
+      (it->second.job == id || it->second.job == 0)) {
     it->second.job = 0;
     if (it->second.status.state() == "writing")
       it->second.status.set_state("ready");
@@ -114,21 +159,19 @@ void job_failed(service_actor* self, int64_t id, const std::string& why) {
                   std::pow(2.0, std::max<int>(0, int(q.attempts) - 1))));
     q.not_before = t + delay;
     (void)st.d.cat->transition_job(id, catalog::job_state::queued, t, why);
-    spdlog::warn("job {} ({}): {}; retry {} of {} in {} s", id,
-                 q.spec.vm_name, why, q.attempts, st.d.cfg.retries, delay);
+    spdlog::warn("job {} ({}): {}; retry {} of {} in {} s", id, q.spec.vm_name,
+                 why, q.attempts, st.d.cfg.retries, delay);
     st.queue.push_back(q);
-    push_watch(self, {{"event", "job_retry"},
-                      {"job", id},
-                      {"error", why},
-                      {"in_s", delay}});
+    push_watch(
+        self,
+        {{"event", "job_retry"}, {"job", id}, {"error", why}, {"in_s", delay}});
     return;
   }
   (void)st.d.cat->transition_job(id, catalog::job_state::failed, t, why);
   notify(self, "job_failed",
          "job " + std::to_string(id) + " (backup of VM " + q.spec.vm_name +
-             ") failed after " + std::to_string(q.attempts) +
-             " attempts: " + why +
-             ". Fix the cause, then run: tapeline run " + q.spec.vm_name,
+             ") failed after " + std::to_string(q.attempts) + " attempts: " +
+             why + ". Fix the cause, then run: tapeline run " + q.spec.vm_name,
          {}, q.spec.drive, id);
 }
 
@@ -144,7 +187,9 @@ catalog::object object_of(const v1::ObjectManifest& m, int64_t now) {
   o.delta = m.kind() == v1::VDI_DELTA;
   o.payload_format = m.payload_format();
   o.expected_size = m.expected_size();
-  o.created_at = m.created_unix() ? m.created_unix() : now;
+  // The catalog keeps the coordinator's time (the agents' clocks may
+  // differ): nights, retention and `find --at` all count in it.
+  o.created_at = now;
   return o;
 }
 
@@ -257,9 +302,10 @@ void load_jobs(service_actor* self) {
     }
   }
   if (!st.queue.empty() || !st.running.empty())
-    spdlog::info("jobs from the catalog: {} queued, {} running (to be "
-                 "reconciled with their hv agents)",
-                 st.queue.size(), st.running.size());
+    spdlog::info(
+        "jobs from the catalog: {} queued, {} running (to be "
+        "reconciled with their hv agents)",
+        st.queue.size(), st.running.size());
 }
 
 result<int64_t> enqueue(service_actor* self, const job_spec& spec) {
@@ -284,6 +330,7 @@ result<int64_t> enqueue(service_actor* self, const job_spec& spec) {
 void dispatch(service_actor* self) {
   auto& st = self->state;
   int64_t t = now(self);
+  hold_drives(self);
   // Jobs whose agent was lost and did not come back in time.
   std::vector<int64_t> expired;
   for (auto& [id, q] : st.running)
@@ -320,13 +367,9 @@ void dispatch(service_actor* self) {
 
 status on_job_report(service_actor* self, const v1::JobReport& r) {
   auto& st = self->state;
-  int64_t id = 0;
-  try {
-    id = std::stoll(r.job_id());
-  } catch (...) {
-    return make_error(code::invalid_argument,
-                      "job report with a bad job id '" + r.job_id() + "'");
-  }
+  auto ref = parse_run_id(r.job_id());
+  if (!ref) return ref.error().with_context("job report");
+  int64_t id = ref->job;
   auto j = st.d.cat->get_job(id);
   if (!j) return j.error();
   // Objects on tape are recorded whatever became of the job.
@@ -340,8 +383,17 @@ status on_job_report(service_actor* self, const v1::JobReport& r) {
     }
   }
   if (j->state != catalog::job_state::running) {
-    spdlog::info("job {}: report received again (job is {}); recorded", id,
-                 catalog::to_string(j->state));
+    spdlog::info(
+        "job {}: report of attempt {} received (job is {}); its "
+        "objects are recorded",
+        id, r.job_id(), catalog::to_string(j->state));
+    return {};
+  }
+  if (ref->attempt != 0 && ref->attempt != j->attempts) {
+    spdlog::info(
+        "job {}: late report of attempt {} (attempt {} runs); its "
+        "objects are recorded",
+        id, ref->attempt, j->attempts);
     return {};
   }
   auto it = st.running.find(id);
@@ -366,8 +418,7 @@ status on_job_report(service_actor* self, const v1::JobReport& r) {
     q.spec.drive = drive;
     st.running[id] = q;
   }
-  job_failed(self, id,
-             !r.error().empty() ? r.error() : first_error.message());
+  job_failed(self, id, !r.error().empty() ? r.error() : first_error.message());
   return {};
 }
 
@@ -381,10 +432,15 @@ void reconcile_hv(service_actor* self, const std::string& host,
                     s.message());
   }
   std::set<int64_t> active;
-  for (const auto& a : reg.active_jobs()) try {
-      active.insert(std::stoll(a));
-    } catch (...) {
-    }
+  for (const auto& a : reg.active_jobs()) {
+    auto ref = parse_run_id(a);
+    if (!ref) continue;
+    auto it = st.running.find(ref->job);
+    // An earlier attempt still running there does not stand for this one.
+    if (it != st.running.end() &&
+        (ref->attempt == 0 || ref->attempt == it->second.attempts))
+      active.insert(ref->job);
+  }
   std::set<std::string> vms;
   for (const auto& vm : reg.vms()) vms.insert(vm.uuid());
   std::vector<int64_t> lost;
@@ -402,8 +458,9 @@ void reconcile_hv(service_actor* self, const std::string& host,
       lost.push_back(id);
   }
   for (auto id : lost)
-    job_failed(self, id, "hv agent " + host +
-                             " is not running it any more (it restarted)");
+    job_failed(
+        self, id,
+        "hv agent " + host + " is not running it any more (it restarted)");
 }
 
 void peer_lost(service_actor* self, const std::string& host) {
@@ -417,27 +474,96 @@ void peer_lost(service_actor* self, const std::string& host) {
 }
 
 void drive_failed(service_actor* self, const std::string& drive,
-                  const std::string& why) {
+                  const std::string& why, const std::string& next) {
   auto& st = self->state;
   auto it = st.drives.find(drive);
   if (it == st.drives.end()) return;
   auto& ds = it->second;
   bool was_offline = ds.offline;
   ds.offline = true;
-  ds.offline_reason = why;
+  if (!was_offline) ds.offline_reason = why;  // the first cause stays
   int64_t job = ds.job;
-  // Its queue moves to drives of the same pool: dispatch() takes pool work.
+  if (job) job_failed(self, job, "drive " + drive + " failed: " + why);
+  // Its queue (with that job) moves to drives of the same pool: dispatch()
+  // takes pool work.
   for (auto& q : st.queue)
     if (q.spec.drive == drive) q.spec.drive.clear();
-  if (job) job_failed(self, job, "drive " + drive + " failed: " + why);
   if (!was_offline)
     notify(self, "drive_error",
            "drive " + drive + " is offline: " + why +
                ". Its work goes to other drives of pool " + ds.status.pool() +
-               " when there are any. Check the drive, then run: tapeline "
-               "drives online " +
-               drive,
+               " when there are any. " +
+               (next.empty() ? "Check the drive, then run: tapeline drives "
+                               "online " +
+                                   drive
+                             : next),
            {}, drive);
+}
+
+void tape_agent_lost(service_actor* self, const std::string& agent) {
+  for (auto& [name, ds] : self->state.drives) {
+    if (ds.agent != agent) continue;
+    ds.connected = false;
+    drive_failed(self, name, "lost its tape agent " + agent,
+                 "Start tapeline-tape-agent on its host again; the drive "
+                 "comes back by itself when the agent reconnects.");
+  }
+}
+
+void tape_agent_back(service_actor* self, const std::string& agent) {
+  auto& st = self->state;
+  for (auto& [name, ds] : st.drives) {
+    if (ds.agent != agent || !ds.offline ||
+        ds.offline_reason != "lost its tape agent " + agent)
+      continue;
+    ds.offline = false;
+    ds.offline_reason.clear();
+    spdlog::info("drive {}: back in service (tape agent {} reconnected)", name,
+                 agent);
+    if (auto open = st.d.cat->unacknowledged())
+      for (const auto& n : *open)
+        if (n.kind == "drive_error" && n.drive == name)
+          (void)st.d.cat->acknowledge(n.id, "tape agent " + agent, now(self));
+  }
+}
+
+void on_object_failed(service_actor* self, const std::string& drive,
+                      const v1::DriveEvent& e) {
+  auto& st = self->state;
+  auto d = st.drives.find(drive);
+  int64_t job = d == st.drives.end() ? 0 : d->second.job;
+  auto& cat = *st.d.cat;
+  // The hv agent's report names the object too, with its manifest; but a
+  // killed hv agent sends none, so the drive's word is recorded first.
+  if (!e.object_id().empty()) {
+    auto have = cat.get_object(e.object_id());
+    auto q = st.running.find(job);
+    if (!have && q != st.running.end()) {
+      catalog::object o;
+      o.id = e.object_id();
+      o.delta = !q->second.spec.base.empty();
+      o.kind = o.delta ? "vdi_delta" : "vdi_full";
+      o.vm_name = q->second.spec.vm_name;
+      o.vm_uuid = q->second.spec.vm_uuid;
+      if (q->second.spec.disks.size() == 1)
+        o.disk = static_cast<uint32_t>(
+            std::strtoul(q->second.spec.disks[0].c_str(), nullptr, 10));
+      o.payload_format = q->second.spec.format;
+      o.created_at = now(self);
+      if (auto s = cat.add_object(o); !s)
+        spdlog::error("job {}: object {}: {}", job, o.id, s.message());
+      else
+        (void)cat.link_job_object(job, o.id);
+      have = cat.get_object(e.object_id());
+    }
+    if (have && have->state != catalog::object_state::restorable &&
+        have->state != catalog::object_state::expired &&
+        have->state != catalog::object_state::failed)
+      if (auto s = cat.mark_failed(e.object_id(), e.message()); !s)
+        spdlog::error("object {}: {}", e.object_id(), s.message());
+  }
+  // A medium error is the drive's (or its tape's) trouble, not the job's.
+  if (e.code() == v1::MEDIA_ERROR) drive_failed(self, drive, e.message());
 }
 
 status cancel_job(service_actor* self, int64_t id, const std::string& by) {
@@ -445,17 +571,19 @@ status cancel_job(service_actor* self, int64_t id, const std::string& by) {
   auto j = st.d.cat->get_job(id);
   if (!j) return j.error();
   int64_t t = now(self);
-  TL_RETURN_IF_ERROR(st.d.cat->transition_job(
-      id, catalog::job_state::cancelled, t, "cancelled by " + by));
-  st.queue.erase(std::remove_if(st.queue.begin(), st.queue.end(),
-                                [&](const queued_job& q) { return q.id == id; }),
-                 st.queue.end());
+  TL_RETURN_IF_ERROR(st.d.cat->transition_job(id, catalog::job_state::cancelled,
+                                              t, "cancelled by " + by));
+  st.queue.erase(
+      std::remove_if(st.queue.begin(), st.queue.end(),
+                     [&](const queued_job& q) { return q.id == id; }),
+      st.queue.end());
   auto it = st.running.find(id);
   if (it != st.running.end()) {
     auto hv = st.hvs.find(it->second.host);
     if (hv != st.hvs.end()) {
       v1::Frame f;
-      f.mutable_push()->mutable_cancel()->set_job_id(std::to_string(id));
+      f.mutable_push()->mutable_cancel()->set_job_id(
+          run_id(id, it->second.attempts));
       f.mutable_push()->mutable_cancel()->set_reason("cancelled by " + by);
       self->send(hv->second.link, wire::encode(f));
     }

@@ -208,8 +208,9 @@ result<json> start_night(service_actor* self, const std::string& why,
     const auto* vm = vm_it->second;
     if (!matches(vm->name, vm->id)) continue;
     if (o.drive.empty()) {
+      // No tape tonight for it in the plan: it still waits in the queue
+      // for any drive of its pool, and the operator is asked for a tape.
       unplaced.push_back(o.label);
-      continue;
     }
     auto key = std::make_pair(vm->id + (o.kind == planner::backup_kind::delta
                                             ? "#delta"
@@ -222,10 +223,15 @@ result<json> start_night(service_actor* self, const std::string& why,
       s.vm_name = vm->name;
       s.base = o.kind == planner::backup_kind::delta ? "auto" : "";
       s.pool = o.pool;
+      if (s.pool.empty())
+        for (const auto& p : st.d.cfg.policies)
+          if (p.plan.name == o.policy) s.pool = p.plan.pool;
       s.drive = o.drive;
       s.policy = o.policy;
       s.reason = why;
-      s.night = night;
+      // Only scheduled nights end with a report and rotation; a backup run
+      // by hand leaves the tapes where they are.
+      if (why.rfind("schedule ", 0) == 0) s.night = night;
       for (const auto& p : st.d.cfg.policies)
         if (p.plan.name == o.policy) s.format = p.format;
       it = jobs.emplace(key, s).first;

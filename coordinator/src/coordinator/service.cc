@@ -81,10 +81,6 @@ void on_register_tape(service_actor* self, const peer_session& s,
     ds.agent = s.name;
     ds.status = d;
     ds.connected = true;
-    if (ds.offline && ds.offline_reason.rfind("lost", 0) == 0) {
-      ds.offline = false;
-      ds.offline_reason.clear();
-    }
     if (d.loaded() && !d.volume_id().empty()) {
       auto t = st.d.cat->get_tape(d.volume_id());
       catalog::tape rec = t ? *t : catalog::tape{};
@@ -98,6 +94,7 @@ void on_register_tape(service_actor* self, const peer_session& s,
         spdlog::error("catalog: tape {}: {}", rec.barcode, e.message());
     }
   }
+  tape_agent_back(self, s.name);
   spdlog::info("tape agent {} registered at {} with {} drives", s.name,
                reg.address(), reg.drives_size());
   push_watch(self, {{"event", "tape_agent_registered"},
@@ -160,24 +157,35 @@ void on_drive_event(service_actor* self, const peer_session& s,
           for (const auto& p : st.d.cfg.pools)
             if (p.name == rec.pool) offsite = p.offsite;
           offsite = offsite && written;
-          if (offsite)
-            notify(self, "tape_ejected",
-                   "take " + vol + " off-site (pool " + rec.pool +
-                       "; ejected from drive " + ds.name +
-                       "); then run: tapeline tapes offsite " + vol,
-                   vol, ds.name);
+          if (offsite) {
+            auto ev = notifier::tape_ejected(vol, rec.pool, "");
+            ev.drive = ds.name;
+            notify(self, ev);
+          }
         }
       }
       break;
     }
     case v1::DriveEvent::MOUNT_REQUEST:
       ds.status.set_state("waiting_for_media");
-      notify(self, "mount_request",
-             "drive " + ds.name + " needs a tape: " + e.message(), {},
-             ds.name);
+    {
+      std::vector<std::string> candidates;
+      if (auto tapes = st.d.cat->list_tapes())
+        for (const auto& tp : *tapes)
+          if (tp.pool == ds.status.pool() &&
+              tp.state == catalog::tape_state::scratch)
+            candidates.push_back(tp.barcode);
+      auto ev = notifier::mount_request(ds.name, ds.status.pool(), candidates);
+      ev.text += e.message() + "\n";
+      notify(self, ev);
+    }
       break;
     case v1::DriveEvent::ERROR:
-      drive_failed(self, ds.name, e.message());
+      // A lost restore reader is the reader's trouble, not the drive's.
+      if (e.code() != v1::PEER_LOST) drive_failed(self, ds.name, e.message());
+      break;
+    case v1::DriveEvent::OBJECT_FAILED:
+      on_object_failed(self, ds.name, e);
       break;
     case v1::DriveEvent::EARLY_WARNING:
       spdlog::info("drive {}: early warning on {}", ds.name, e.volume_id());
@@ -214,11 +222,7 @@ void on_down(service_actor* self, const caf::down_msg& dm) {
     if (tp->second.link.address() == dm.source) {
       spdlog::warn("tape agent {} lost ({})", tp->first,
                    self->system().render(dm.reason));
-      for (auto& [name, ds] : st.drives)
-        if (ds.agent == tp->first) {
-          ds.connected = false;
-          if (ds.job) drive_failed(self, name, "lost its tape agent");
-        }
+      tape_agent_lost(self, tp->first);
       st.tapes.erase(tp);
       break;
     }
@@ -229,12 +233,21 @@ caf::behavior service_fn(service_actor* self,
   auto& st = self->state;
   st.d = std::move(*deps);
   st.started_at = now(self);
+  if (!st.d.cfg.catalog_path.empty())
+    st.notifier = spawn_notifier(self->system(), st.d.cfg.catalog_path,
+                                 st.d.cfg.notify, st.d.now);
   load_jobs(self);
+  load_schedules(self);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   self->send(self, tick_atom::value);
   return {
       [=](tick_atom) {
+        check_schedules(self);
         dispatch(self);
+        request_tapes(self);
+        // Close nights once the drives are known (after a restart, the
+        // tape agents register a moment after the first tick).
+        if (!self->state.tapes.empty()) night_progress(self);
         self->delayed_send(self, self->state.d.tick, tick_atom::value);
       },
       [=](wire::wire_frame& w) -> wire::wire_frame {
@@ -272,7 +285,8 @@ caf::behavior service_fn(service_actor* self,
                                "send auth_begin first");
           control::proof p{req.auth_prove().certificate_pem(),
                            req.auth_prove().signature()};
-          auto id = st.d.verifier->verify(p, sess.nonce, now(self));
+          // Certificates live in real time, whatever the scheduling clock.
+          auto id = st.d.verifier->verify(p, sess.nonce, std::time(nullptr));
           sess.nonce.clear();
           if (!id) {
             spdlog::warn("audit: authentication refused for '{}' from {}: {}",
@@ -382,33 +396,42 @@ void push_watch(service_actor* self, const json& event) {
   for (auto& a : st.watchers) self->send(a, w);
 }
 
-void notify(service_actor* self, const std::string& kind,
-            const std::string& message, const std::string& barcode,
-            const std::string& drive, int64_t job) {
+void notify(service_actor* self, const notifier::event& e) {
   auto& st = self->state;
-  catalog::notification n;
-  n.kind = kind;
-  n.message = message;
-  n.barcode = barcode;
-  n.drive = drive;
-  n.job_id = job;
-  n.created_at = now(self);
-  auto id = st.d.cat->add_notification(n, {"log", "watch"});
-  spdlog::warn("operator: {}", message);
-  if (id) {
-    (void)st.d.cat->set_delivery(*id, "log", catalog::delivery_state::sent, "",
-                                 n.created_at);
-    if (!st.watchers.empty())
-      (void)st.d.cat->set_delivery(*id, "watch", catalog::delivery_state::sent,
+  spdlog::warn("operator: {}", e.subject);
+  if (st.notifier) {
+    self->send(st.notifier, notify_atom::value, e.to_json().dump());
+  } else {
+    catalog::notification n;
+    n.kind = e.kind;
+    n.message = e.subject;
+    n.barcode = e.barcode;
+    n.drive = e.drive;
+    n.job_id = e.job_id;
+    n.created_at = now(self);
+    if (auto id = st.d.cat->add_notification(n, {"log"}))
+      (void)st.d.cat->set_delivery(*id, "log", catalog::delivery_state::sent,
                                    "", n.created_at);
   }
   push_watch(self, {{"event", "notification"},
-                    {"id", id ? *id : 0},
-                    {"kind", kind},
-                    {"message", message},
-                    {"barcode", barcode},
-                    {"drive", drive},
-                    {"job", job}});
+                    {"kind", e.kind},
+                    {"message", e.subject},
+                    {"barcode", e.barcode},
+                    {"drive", e.drive},
+                    {"job", e.job_id}});
+}
+
+void notify(service_actor* self, const std::string& kind,
+            const std::string& message, const std::string& barcode,
+            const std::string& drive, int64_t job) {
+  notifier::event e;
+  e.kind = kind;
+  e.subject = message;
+  e.text = message + "\n";
+  e.barcode = barcode;
+  e.drive = drive;
+  e.job_id = job;
+  notify(self, e);
 }
 
 caf::actor spawn_service(caf::actor_system& sys, service_deps deps) {

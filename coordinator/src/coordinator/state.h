@@ -15,12 +15,14 @@
 
 #include "tapeline/caf/wire.h"
 #include "tapeline/coordinator/service.h"
+#include "tapeline/notifier/event.h"
 #include "tapeline/planner/plan.h"
 
 namespace tapeline::coordinator {
 
 using json = nlohmann::json;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using notify_atom = caf::atom_constant<caf::atom("notify")>;
 
 struct peer_session {
   std::string name;  // CN
@@ -49,6 +51,7 @@ struct drive_state {
   bool offline = false;
   std::string offline_reason;
   int64_t job = 0;  // in flight
+  bool mount_requested = false;  // asked the operator for a tape
 };
 
 // What a job does; stored as the catalog job's spec (JSON).
@@ -86,6 +89,7 @@ struct service_state {
   std::map<int64_t, queued_job> running;  // job id -> job (spec.drive set)
   std::set<int64_t> unreconciled;         // running at start, not yet seen
   std::vector<caf::actor> watchers;
+  caf::actor notifier;  // deliveries (email, webhook); may be null
   int64_t started_at = 0;
   static inline const char* name = "tapeline.coordinator";
 };
@@ -98,7 +102,18 @@ int64_t now(service_actor* self);
 void notify(service_actor* self, const std::string& kind,
             const std::string& message, const std::string& barcode = {},
             const std::string& drive = {}, int64_t job = 0);
+void notify(service_actor* self, const notifier::event& e);
 void push_watch(service_actor* self, const json& event);
+caf::actor spawn_notifier(caf::actor_system& sys, const std::string& path,
+                          const notifier::notify_config& cfg, clock_fn now);
+// ---- night.cc
+// Closes nights whose jobs have all ended (report, rotation ejects).
+void night_progress(service_actor* self);
+// Asks for a tape where work waits for an empty drive.
+void request_tapes(service_actor* self);
+// ---- schedules.cc
+void load_schedules(service_actor* self);
+void check_schedules(service_actor* self);
 
 // ---- dispatch.cc
 // Loads queued and running jobs from the catalog at start.
@@ -114,8 +129,18 @@ void reconcile_hv(service_actor* self, const std::string& host,
                   const v1::RegisterHv& reg);
 // An hv agent or a drive is gone: its jobs in flight are retried.
 void peer_lost(service_actor* self, const std::string& host);
+// Takes a drive offline (its job is retried elsewhere) and tells the
+// operator; `next` says what to do (default: check it, `drives online`).
 void drive_failed(service_actor* self, const std::string& drive,
-                  const std::string& why);
+                  const std::string& why, const std::string& next = {});
+// A tape agent went away / registered again: its drives go offline and
+// come back by themselves (the notification is then acknowledged).
+void tape_agent_lost(service_actor* self, const std::string& agent);
+void tape_agent_back(service_actor* self, const std::string& agent);
+// A drive aborted an object: it is recorded failed (also when no report
+// will come), and a MEDIA_ERROR takes the drive offline (drive_failed).
+void on_object_failed(service_actor* self, const std::string& drive,
+                      const v1::DriveEvent& e);
 status cancel_job(service_actor* self, int64_t id, const std::string& by);
 json job_json(service_actor* self, const catalog::job& j);
 

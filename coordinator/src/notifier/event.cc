@@ -27,7 +27,8 @@ nlohmann::json event::to_json() const {
 const std::vector<std::string>& all_kinds() {
   static const std::vector<std::string> kinds = {
       "tape_ejected", "mount_request", "recall",
-      "job_failed",   "drive_error",   "nightly_report"};
+      "job_failed",   "drive_error",   "nightly_report", "plan_warning",
+      "schedule_missed"};
   return kinds;
 }
 

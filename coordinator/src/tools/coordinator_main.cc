@@ -102,6 +102,23 @@ int main(int argc, char** argv) {
   deps.cat = std::move(*cat);
   deps.verifier = *verifier;
   deps.now = [] { return static_cast<int64_t>(std::time(nullptr)); };
+  // For tests and the soak only: a clock that starts at TAPELINE_CLOCK_START
+  // (Unix seconds) and runs TAPELINE_CLOCK_RATE times as fast as the real
+  // one. Agents keep the real time.
+  if (const char* start = std::getenv("TAPELINE_CLOCK_START")) {
+    const char* rate_s = std::getenv("TAPELINE_CLOCK_RATE");
+    double rate = rate_s ? std::atof(rate_s) : 1.0;
+    int64_t t0 = std::atoll(start);
+    auto real0 = std::chrono::steady_clock::now();
+    deps.now = [t0, rate, real0] {
+      double s = std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - real0)
+                     .count();
+      return t0 + static_cast<int64_t>(s * rate);
+    };
+    spdlog::warn("test clock: starts at {} and runs x{} (TAPELINE_CLOCK_START)",
+                 t0, rate);
+  }
   auto svc = coordinator::spawn_service(sys, std::move(deps));
   auto port = caf::openssl::publish(svc, conf.port, conf.listen.c_str(), true);
   if (!port) {

@@ -28,7 +28,9 @@
 
 #include "tapeline/common/status.h"
 #include "tapeline/common/tls.h"
+#include "tapeline/notifier/config.h"
 #include "tapeline/planner/model.h"
+#include "tapeline/scheduler/schedule_config.h"
 
 namespace tapeline::coordinator {
 
@@ -62,6 +64,8 @@ struct coordinator_config {
   std::vector<planner::media_pool> pools;
   std::vector<drive_config> drives;
   std::vector<policy_config> policies;
+  std::vector<scheduler::schedule_entry> schedules;
+  notifier::notify_config notify;
 };
 
 result<coordinator_config> load_config(const std::string& path);
