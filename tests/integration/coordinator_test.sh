@@ -94,3 +94,21 @@ tl tapes offsite VT-0001 --location "bank safe" >/dev/null
 [ "$(tl notifications list --json | jq '[.notifications[] | select(.barcode == "VT-0001")] | length')" = 0 ] \
   || fail "the off-site notice is still open after tapeline tapes offsite"
 pass "eject -> 'take VT-0001 off-site' -> tapes offsite acknowledges it"
+
+# The catalog lost: a new, empty one is rebuilt from the tape itself.
+stop_coordinator
+mv "$T/catalog.db" "$T/catalog.lost"
+rm -f "$T/catalog.db-wal" "$T/catalog.db-shm"
+start_coordinator "$T/coord.toml"
+wait_for "drive d0 registered again" \
+  '[ "$(tl status --json | jq -r ".drives[] | select(.name == \"d0\") | .name")" = d0 ]'
+tl tapes load d0 VT-0001 >/dev/null
+wait_for "VT-0001 back in d0" \
+  '[ "$(tl status --json | jq -r ".drives[] | select(.name == \"d0\") | .volume")" = VT-0001 ]'
+tl catalog rebuild --drive d0 > "$T/rebuild.txt" 2>&1 || { cat "$T/rebuild.txt"; tail -5 "$T/agent.log"; fail "catalog rebuild failed"; }
+grep -q "catalog rebuilt from tape VT-0001" "$T/rebuild.txt" || fail "rebuild output: $(cat "$T/rebuild.txt")"
+tl catalog find --vm vm01 --disk 0 --json > "$T/find2.json"
+[ "$(jq -r '.chains[0].steps[0].object' "$T/find2.json")" = "$obj" ] &&
+  [ "$(jq -r '.chains[0].steps[0].extents[0].file' "$T/find2.json")" = "$file" ] \
+  || fail "the rebuilt catalog does not find $obj at VT-0001 file $file: $(cat "$T/find2.json")"
+pass "catalog rebuild --drive d0: a new catalog finds $obj at VT-0001 file $file again"

@@ -573,6 +573,17 @@ v1::DriveCommandReply drive_controller::on_command(const v1::DriveCommand& c) {
       if (!remount) return fail(to_error_code(remount), remount.message());
       break;
     }
+    case v1::DriveCommand::CONTENTS: {
+      if (busy()) return busy_error();
+      tape::volume_reader reader(drive_.get());
+      auto s = reader.scan();
+      auto remount = mount_loaded_tape();
+      if (!s) return fail(v1::MEDIA_ERROR, s.error().message());
+      *r.mutable_label() = s->label;
+      *r.mutable_catalog() = s->catalog;
+      if (!remount) return fail(to_error_code(remount), remount.message());
+      break;
+    }
     default:
       return fail(v1::MALFORMED_FRAME, "drive command not supported here");
   }

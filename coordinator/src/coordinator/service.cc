@@ -228,6 +228,66 @@ void on_down(service_actor* self, const caf::down_msg& dm) {
     }
 }
 
+// `tapeline catalog rebuild --drive NAME`: the drive reads its tape's label
+// and catalog (CONTENTS), and the catalog ingests them (rebuild.h). The
+// answer comes when the tape has been read.
+caf::result<wire::wire_frame> rebuild_from_drive(service_actor* self,
+                                                 const v1::ControlRequest& req,
+                                                 const json& args) {
+  auto& st = self->state;
+  std::string drive = args.value("drive", "");
+  auto it = st.drives.find(drive);
+  if (it == st.drives.end())
+    return reply_frame(req, false, v1::NOT_FOUND,
+                       "no drive named '" + drive + "' is registered");
+  auto tp = st.tapes.find(it->second.agent);
+  if (tp == st.tapes.end() || !it->second.connected)
+    return reply_frame(req, false, v1::UNAVAILABLE,
+                       "drive " + drive + ": its tape agent is not connected");
+  if (it->second.job)
+    return reply_frame(req, false, v1::UNAVAILABLE,
+                       "drive " + drive + " is writing job " +
+                           std::to_string(it->second.job) + "; try later");
+  v1::Frame f;
+  f.mutable_push()->mutable_drive_command()->set_op(v1::DriveCommand::CONTENTS);
+  f.mutable_push()->mutable_drive_command()->set_drive(drive);
+  auto rp = self->make_response_promise<wire::wire_frame>();
+  v1::ControlRequest r0 = req;
+  self->request(tp->second.link, std::chrono::seconds(6 * 3600), wire::encode(f))
+      .then(
+          [=](wire::wire_frame& w) mutable {
+            v1::Frame r;
+            if (!wire::decode(w, r).ok() || !r.has_reply())
+              { rp.deliver(reply_frame(r0, false, v1::CONTROL_INTERNAL,
+                                            "the tape agent sent no answer")); return; }
+            if (!r.reply().ok())
+              { rp.deliver(reply_frame(
+                  r0, false, v1::UNAVAILABLE,
+                  "drive " + drive + ": " + r.reply().error())); return; }
+            const auto& label = r.reply().label();
+            auto s = catalog::ingest_tape(*self->state.d.cat, label,
+                                          {r.reply().catalog()}, now(self));
+            if (!s)
+              { rp.deliver(reply_frame(r0, false, v1::INVALID,
+                                            s.message())); return; }
+            int objects = r.reply().catalog().entries_size();
+            spdlog::info("catalog: rebuilt from tape {} in drive {}: {} object "
+                         "parts",
+                         label.volume_id(), drive, objects);
+            rp.deliver(reply_frame(r0, true, v1::CONTROL_OK, "",
+                                   json{{"tape", label.volume_id()},
+                                        {"pool", label.pool()},
+                                        {"parts", objects}}
+                                       .dump()));
+          },
+          [=](caf::error& e) mutable {
+            rp.deliver(reply_frame(r0, false, v1::UNAVAILABLE,
+                                   "drive " + drive + ": " +
+                                       self->system().render(e)));
+          });
+  return rp;
+}
+
 caf::behavior service_fn(service_actor* self,
                          std::shared_ptr<service_deps> deps) {
   auto& st = self->state;
@@ -250,7 +310,7 @@ caf::behavior service_fn(service_actor* self,
         if (!self->state.tapes.empty()) night_progress(self);
         self->delayed_send(self, self->state.d.tick, tick_atom::value);
       },
-      [=](wire::wire_frame& w) -> wire::wire_frame {
+      [=](wire::wire_frame& w) -> caf::result<wire::wire_frame> {
         auto& st = self->state;
         v1::Frame f;
         v1::ControlRequest empty;
@@ -366,6 +426,8 @@ caf::behavior service_fn(service_actor* self,
             }
             spdlog::info("audit: {} ({}) calls {}", sess.name, sess.role,
                          req.call().command());
+            if (req.call().command() == "catalog.rebuild")
+              return rebuild_from_drive(self, req, args);
             auto r = operator_call(self, req.call().command(), args, sess.name,
                                    sess.handle);
             if (!r)

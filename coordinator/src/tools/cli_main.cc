@@ -305,6 +305,20 @@ int main(int argc, char** argv) {
     }
   };
   fall(&app);
+  std::string rebuild_drive;
+  auto* rebuild = cat->add_subcommand(
+      "rebuild",
+      "Rebuild the catalog from the tape loaded in DRIVE: its label and "
+      "catalog files (tape-format.md). Load each tape in turn and run it "
+      "again; a tape already known is read again harmlessly "
+      "(tapeline catalog rebuild --drive lto5)");
+  rebuild->add_option("--drive", rebuild_drive, "the drive holding the tape")
+      ->required();
+  rebuild->callback([&] {
+    command = "catalog.rebuild";
+    args = {{"drive", rebuild_drive}};
+  });
+
   CLI11_PARSE(app, argc, argv);
 
   if (config_path.empty()) {
@@ -337,7 +351,9 @@ int main(int argc, char** argv) {
       std::cerr << "tapeline: " << s.error().message() << "\n";
       std::_Exit(3);
     }
-    auto r = (*s)->call(command, args.dump());
+    auto r = (*s)->call(command, args.dump(),
+                        command == "catalog.rebuild" ? std::chrono::seconds(6 * 3600)
+                                                     : std::chrono::seconds(60));
     if (!r) {
       std::cerr << "tapeline: " << r.error().message() << "\n";
       std::cout.flush();
@@ -412,6 +428,10 @@ int main(int argc, char** argv) {
       for (const auto& n : out["notifications"])
         std::cout << "#" << str(n, "id") << " " << when(n.value("created_at", int64_t(0)))
                   << " " << str(n, "kind") << ": " << str(n, "message") << "\n";
+    } else if (command == "catalog.rebuild") {
+      std::cout << "catalog rebuilt from tape " << str(out, "tape") << " (pool "
+                << str(out, "pool") << "): " << str(out, "parts")
+                << " object parts\n";
     } else if (command == "catalog.find") {
       for (const auto& c : out["chains"]) {
         std::cout << "VM " << str(c, "vm") << " disk " << str(c, "disk") << ":\n";
