@@ -17,6 +17,7 @@ namespace {
 
 using job_done_atom = caf::atom_constant<caf::atom("jobdone")>;
 using refresh_atom = caf::atom_constant<caf::atom("refresh")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
 constexpr auto inventory_refresh = std::chrono::minutes(5);
 constexpr size_t remembered_jobs = 2000;
 
@@ -77,7 +78,7 @@ struct handler_state {
 using handler_actor = caf::stateful_actor<handler_state>;
 
 v1::JobReport run_order(caf::actor_system& sys, const daemon_options& o,
-                        const v1::BackupOrder& order) {
+                        const v1::BackupOrder& order, caf::actor handler) {
   v1::JobReport rep;
   rep.set_job_id(order.job_id());
   auto log = logger();
@@ -101,6 +102,19 @@ v1::JobReport run_order(caf::actor_system& sys, const daemon_options& o,
       std::chrono::duration_cast<std::chrono::seconds>(o.cfg.snapshot_retention);
   req.settings.chunk_bytes = static_cast<uint32_t>(o.cfg.chunk_bytes);
   req.settings.window_bytes = o.cfg.window_bytes;
+  // About once a second per object, from the exporter's thread.
+  std::string job = order.job_id();
+  req.settings.on_progress = [handler, job](const std::string& what,
+                                            const stream::progress_info& p) {
+    v1::ControlRequest r;
+    auto* jp = r.mutable_job_progress();
+    jp->set_job_id(job);
+    jp->set_what(what);
+    jp->set_bytes(p.bytes);
+    jp->set_expected(p.expected);
+    jp->set_seconds(p.seconds);
+    caf::anon_send(handler, progress_atom::value, r.SerializeAsString());
+  };
   req.read_ahead = o.cfg.read_ahead;
   req.finish_session = order.finish_session();
   req.now = std::time(nullptr);
@@ -202,6 +216,14 @@ caf::behavior handler_fn(handler_actor* self, std::shared_ptr<shared_jobs> jobs,
           self->send(self->state.link, control::reregister_atom::value);
         self->delayed_send(self, inventory_refresh, refresh_atom::value);
       },
+      [=](progress_atom, const std::string& bytes) {
+        v1::ControlRequest r;
+        if (!self->state.link || !r.ParseFromString(bytes)) return;
+        // Fire and forget: a lost progress line is harmless.
+        self->send(self->state.link, control::send_atom::value,
+                   control::control_frame(std::move(r)));
+      },
+      [=](control::reply_atom, wire::wire_frame&) {},
       [=](job_done_atom, const std::string& bytes) {
         v1::JobReport rep;
         if (!rep.ParseFromString(bytes)) return;
@@ -247,7 +269,7 @@ caf::behavior handler_fn(handler_actor* self, std::shared_ptr<shared_jobs> jobs,
             auto o = opts;
             self->system().spawn<caf::detached>(
                 [me, o, order](caf::blocking_actor* b) {
-                  auto rep = run_order(b->system(), *o, order);
+                  auto rep = run_order(b->system(), *o, order, me);
                   b->send(me, job_done_atom::value, rep.SerializeAsString());
                 });
           }

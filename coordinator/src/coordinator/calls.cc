@@ -83,6 +83,15 @@ result<json> status_call(service_actor* self) {
     if (j) {
       auto js = job_json(self, *j);
       js["host"] = q.host;
+      const auto& p = q.progress;
+      double rate = p.seconds() > 0 ? p.bytes() / p.seconds() : 0;
+      js["progress"] = {{"what", p.what()},
+                        {"bytes", p.bytes()},
+                        {"expected", p.expected()},
+                        {"rate_Bps", rate},
+                        {"eta_s", rate > 0 && p.expected() > p.bytes()
+                                      ? (p.expected() - p.bytes()) / rate
+                                      : 0.0}};
       js["reconciling"] = st.unreconciled.count(id) > 0;
       running.push_back(js);
     }

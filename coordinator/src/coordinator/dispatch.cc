@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <stdexcept>
 
 #include "state.h"
 #include "tapeline/catalog/rebuild.h"
 #include "tapeline/common/units.h"
+#include "tapeline/coordinator/run_id.h"
 
 namespace tapeline::coordinator {
 namespace {
@@ -17,38 +17,6 @@ namespace {
 // How long the jobs of a lost hv agent wait for it to come back and say
 // whether it still runs them, before they are retried.
 constexpr int64_t lost_agent_grace_s = 120;
-
-// An order's job id names the attempt too: "JOB.ATTEMPT" (docs/coordinator-
-// faults.md). The hv agent runs each id once, so a retry of a job is a new
-// run, and a late report of an earlier attempt cannot end the current one.
-std::string run_id(int64_t job, uint32_t attempt) {
-  return std::to_string(job) + "." + std::to_string(attempt);
-}
-
-struct run_ref {
-  int64_t job = 0;
-  uint32_t attempt = 0;  // 0: not named (any attempt)
-};
-
-result<run_ref> parse_run_id(const std::string& s) {
-  run_ref r;
-  auto dot = s.find('.');
-  try {
-    size_t used = 0;
-    r.job = std::stoll(s.substr(0, dot), &used);
-    if (used != (dot == std::string::npos ? s.size() : dot) || r.job <= 0)
-      throw std::invalid_argument(s);
-    if (dot != std::string::npos) {
-      auto a = std::stoul(s.substr(dot + 1), &used);
-      if (used != s.size() - dot - 1 || a == 0) throw std::invalid_argument(s);
-      r.attempt = static_cast<uint32_t>(a);
-    }
-  } catch (...) {
-    return make_error(code::invalid_argument,
-                      "bad job id '" + s + "' (expected JOB or JOB.ATTEMPT)");
-  }
-  return r;
-}
 
 hv_peer* hv_for(service_actor* self, const std::string& vm_uuid) {
   for (auto& [host, hv] : self->state.hvs)

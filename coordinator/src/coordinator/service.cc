@@ -6,6 +6,7 @@
 #include "tapeline/catalog/rebuild.h"
 #include "tapeline/control/auth.h"
 #include "tapeline/coordinator/roles.h"
+#include "tapeline/coordinator/run_id.h"
 
 namespace tapeline::coordinator {
 namespace {
@@ -59,6 +60,8 @@ std::string call_name(const v1::ControlRequest& r) {
       return "call:" + r.call().command();
     case v1::ControlRequest::kDriveEvent:
       return "drive_event";
+    case v1::ControlRequest::kJobProgress:
+      return "job_progress";
     default:
       return "unknown";
   }
@@ -409,6 +412,17 @@ caf::behavior service_fn(service_actor* self,
           case v1::ControlRequest::kDriveEvent:
             on_drive_event(self, sess, req.drive_event());
             return ok_reply(req);
+          case v1::ControlRequest::kJobProgress: {
+            const auto& p = req.job_progress();
+            auto ref = parse_run_id(p.job_id());
+            if (ref) {
+              auto it = st.running.find(ref->job);
+              if (it != st.running.end() &&
+                  (ref->attempt == 0 || ref->attempt == it->second.attempts))
+                it->second.progress = p;
+            }
+            return ok_reply(req);
+          }
           case v1::ControlRequest::kJobReport: {
             auto s2 = on_job_report(self, req.job_report());
             if (!s2)

@@ -77,6 +77,7 @@ struct queued_job {
   uint32_t attempts = 0;
   std::string host;      // the hv agent it was sent to
   int64_t deadline = 0;  // lost agent: retry if not back by then
+  v1::JobProgress progress;  // the hv agent's latest, while running
 };
 
 struct service_state {

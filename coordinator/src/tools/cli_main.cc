@@ -16,6 +16,7 @@
 #include "tapeline/common/units.h"
 #include "tapeline/control/link.h"
 #include "tapeline/control/session.h"
+#include "tapeline/restore/cli.h"
 
 using namespace tapeline;
 using json = nlohmann::json;
@@ -128,6 +129,23 @@ void print_status(const json& s) {
   print_table({"HOST", "VMS"}, rows);
   std::cout << "\nRunning jobs:\n";
   print_jobs(s["running"]);
+  for (const auto& j : s["running"]) {
+    if (!j.contains("progress")) continue;
+    const auto& p = j["progress"];
+    uint64_t bytes = p.value("bytes", uint64_t(0));
+    uint64_t expected = p.value("expected", uint64_t(0));
+    double rate = p.value("rate_Bps", 0.0);
+    if (!bytes) continue;
+    std::cout << "  job " << str(j, "id") << ": " << str(p, "what") << ": "
+              << format_bytes(bytes);
+    if (expected)
+      std::cout << " of " << format_bytes(expected) << " ("
+                << 100 * bytes / expected << "%)";
+    std::cout << ", " << format_bytes(static_cast<uint64_t>(rate)) << "/s";
+    if (p.value("eta_s", 0.0) > 0)
+      std::cout << ", ETA " << static_cast<int>(p.value("eta_s", 0.0)) << " s";
+    std::cout << "\n";
+  }
   std::cout << "\nQueued: " << s["queued"].size() << " jobs\n";
   std::cout << "\nPending operator actions:\n";
   if (s["pending_actions"].empty()) std::cout << "  none\n";
@@ -319,7 +337,18 @@ int main(int argc, char** argv) {
     args = {{"drive", rebuild_drive}};
   });
 
+  // Restores run here, through a tape agent's drive, not the coordinator
+  // (docs/restore.md): `tapeline restore vdi|verify|ingest-virtual ...` and
+  // `tapeline verify TAPE`, each with its own --config (restore.toml).
+  int restore_rc = 0;
+  auto* restore_cmd = app.add_subcommand(
+      "restore", "Restore a VDI through a tape agent's drive (docs/restore.md)");
+  restore_cmd->require_subcommand(1);
+  restore::add_restore_commands(*restore_cmd, &restore_rc);
+  restore::add_verify_command(app, &restore_rc);
+  auto* verify_cmd = app.get_subcommand("verify");
   CLI11_PARSE(app, argc, argv);
+  if (restore_cmd->parsed() || verify_cmd->parsed()) return restore_rc;
 
   if (config_path.empty()) {
     const char* env = std::getenv("TAPELINE_CONFIG");
