@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <set>
 
 #include "state.h"
 #include "tapeline/planner/planner.h"
@@ -249,6 +250,28 @@ result<json> start_night(service_actor* self, const std::string& why,
                            {"drive", jobs[key].drive},
                            {"disks", jobs[key].disks}});
   }
+  // Rotation: off-site tapes the plan needs back are asked for once.
+  json actions = json::array();
+  std::set<std::string> open_recalls;
+  if (auto open = st.d.cat->unacknowledged())
+    for (const auto& n : *open)
+      if (n.kind == "recall") open_recalls.insert(n.barcode);
+  for (const auto& a : plan->tape_actions) {
+    actions.push_back({{"kind", planner::to_string(a.kind)},
+                       {"barcode", a.barcode},
+                       {"pool", a.pool},
+                       {"reason", a.reason}});
+    if (a.kind == planner::tape_action_kind::recall &&
+        !open_recalls.count(a.barcode))
+      notify(self, notifier::recall(a.barcode, a.reason));
+  }
+  out["tape_actions"] = actions;
+  // Retention: what the plan lets go expires now, unless a retained delta
+  // still needs it (the catalog's rule).
+  for (const auto& e : plan->expiries)
+    (void)st.d.cat->set_expiry(e.object, t);
+  if (auto expired = st.d.cat->expire_objects(t); expired && !expired->empty())
+    spdlog::info("retention: {} objects expired", expired->size());
   json changes = json::array();
   for (const auto& c : plan->changes) {
     changes.push_back({{"kind", planner::to_string(c.kind)},
