@@ -12,3 +12,12 @@ if(TARGET tapeline_restore)
     "${CMAKE_CURRENT_SOURCE_DIR}/src/restore_tool/restore_main.cc")
   target_link_libraries(tapeline-restore PRIVATE tapeline_restore)
 endif()
+
+# The `tapeline` CLI (coordinator.cmake, included after this file) mounts
+# the restore commands: link it once every part is defined.
+function(_tapeline_restore_link_cli)
+  if(TARGET tapeline AND TARGET tapeline_restore)
+    target_link_libraries(tapeline PRIVATE tapeline_restore)
+  endif()
+endfunction()
+cmake_language(DEFER CALL _tapeline_restore_link_cli)

@@ -4,14 +4,17 @@
 // point (remount_).
 #include <algorithm>
 
+#include "tapeline/caf/wire.h"
 #include "tapeline/common/checksum.h"
 #include "tapeline/tape_agent/drive_controller.h"
 
 namespace tapeline::tape_agent {
 namespace {
 
-// Payload bytes per chunk sent to a reader.
-constexpr size_t read_chunk = 1u << 20;
+// Payload bytes per chunk sent to a reader: the largest a frame carries,
+// so a restore pays the per-message costs (CAF, protobuf, TLS records) on
+// as few messages as possible.
+constexpr size_t read_chunk = wire::max_chunk_bytes;
 
 v1::ErrorCode read_error_code(const status& st) {
   switch (st.error_code()) {
@@ -103,6 +106,7 @@ std::vector<v1::Frame> drive_controller::pump_read(uint64_t budget) {
   auto sink = [&](const char* p, size_t n) -> status {
     while (n > 0) {
       size_t take = std::min(n, read_chunk - chunk.size());
+      if (chunk.empty()) chunk.reserve(read_chunk);  // no regrowth copies
       chunk.append(p, take);
       p += take;
       n -= take;

@@ -355,6 +355,17 @@ int run_ingest(common_opts& o, const std::string& shelf,
 
 }  // namespace
 
+void add_verify_command(CLI::App& app, int* exit_code) {
+  auto ver_o = std::make_shared<common_opts>();
+  auto tape = std::make_shared<std::string>();
+  auto* ver = app.add_subcommand(
+      "verify",
+      "read every object on TAPE back through the drive and check it");
+  add_common(ver, *ver_o, true);
+  ver->add_option("tape", *tape, "the tape's barcode")->required();
+  ver->callback([=] { *exit_code = run_verify(*ver_o, *tape); });
+}
+
 void add_restore_commands(CLI::App& app, int* exit_code) {
   auto vdi_o = std::make_shared<common_opts>();
   auto vm = std::make_shared<std::string>();
@@ -378,14 +389,7 @@ void add_restore_commands(CLI::App& app, int* exit_code) {
       ->required();
   vdi->callback([=] { *exit_code = run_vdi(*vdi_o, *vm, *disk, *at, *to); });
 
-  auto ver_o = std::make_shared<common_opts>();
-  auto tape = std::make_shared<std::string>();
-  auto* ver = app.add_subcommand(
-      "verify",
-      "read every object on TAPE back through the drive and check it");
-  add_common(ver, *ver_o, true);
-  ver->add_option("tape", *tape, "the tape's barcode")->required();
-  ver->callback([=] { *exit_code = run_verify(*ver_o, *tape); });
+  add_verify_command(app, exit_code);
 
   auto ing_o = std::make_shared<common_opts>();
   auto shelf = std::make_shared<std::string>();

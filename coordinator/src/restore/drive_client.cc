@@ -125,7 +125,53 @@ result<part_read> drive_client::read_part(const std::string& volume,
     f.mutable_abort()->set_reason(why);
     send(std::move(f));
   };
+  // A chunk's payload, checked and handed to the sink.
+  auto on_chunk = [&](uint64_t seq, uint32_t crc, const char* data, size_t n) {
+    if (seq != s.seq) {
+      s.error = status(code::protocol_error,
+                       where + ": chunk " + std::to_string(seq) +
+                           " arrived, expected " + std::to_string(s.seq));
+      abort(v1::SEQUENCE_GAP, s.error.message());
+      return;
+    }
+    if (crc32c(data, n) != crc) {
+      s.error = status(code::corrupt, where + ": chunk " + std::to_string(seq) +
+                                          " failed its CRC32C in transit");
+      abort(v1::BAD_CHECKSUM, s.error.message());
+      return;
+    }
+    ++s.seq;
+    s.bytes += n;
+    s.hash.update(data, n);
+    if (sink) {
+      if (auto st = sink(data, n); !st) {
+        s.error = st;
+        abort(v1::SENDER_ABORT, st.message());
+        return;
+      }
+    }
+    // Give the credit back in batches of an eighth of the window, so the
+    // drive keeps reading while this side writes.
+    s.consumed_since_credit += n;
+    if (s.consumed_since_credit >= opts_.window_bytes / 8) {
+      grant(s.consumed_since_credit);
+      s.consumed_since_credit = 0;
+    }
+  };
   auto on_frame = [&](wire::wire_frame& w) {
+    // Chunks are read in place: no copy of the payload into a Frame.
+    wire::chunk_view cv;
+    status perr;
+    if (wire::peek_chunk(w, cv, perr)) {
+      if (s.opened && cv.stream_id == s.id)
+        on_chunk(cv.seq, cv.crc32c, w.bytes.data() + cv.data_offset,
+                 cv.data_length);
+      return;
+    }
+    if (!perr.ok()) {
+      s.error = perr;
+      return;
+    }
     v1::Frame f;
     if (auto st = wire::decode(w, f); !st) {
       s.error = st;
@@ -138,37 +184,7 @@ result<part_read> drive_client::read_part(const std::string& volume,
       grant(opts_.window_bytes);
     } else if (f.has_chunk() && s.opened && f.chunk().stream_id() == s.id) {
       const auto& ch = f.chunk();
-      if (ch.seq() != s.seq) {
-        s.error = status(code::protocol_error,
-                         where + ": chunk " + std::to_string(ch.seq()) +
-                             " arrived, expected " + std::to_string(s.seq));
-        abort(v1::SEQUENCE_GAP, s.error.message());
-        return;
-      }
-      if (crc32c(ch.data().data(), ch.data().size()) != ch.crc32c()) {
-        s.error = status(code::corrupt, where + ": chunk " +
-                                            std::to_string(ch.seq()) +
-                                            " failed its CRC32C in transit");
-        abort(v1::BAD_CHECKSUM, s.error.message());
-        return;
-      }
-      ++s.seq;
-      s.bytes += ch.data().size();
-      s.hash.update(ch.data().data(), ch.data().size());
-      if (sink) {
-        if (auto st = sink(ch.data().data(), ch.data().size()); !st) {
-          s.error = st;
-          abort(v1::SENDER_ABORT, st.message());
-          return;
-        }
-      }
-      // Give the credit back in batches of an eighth of the window, so the
-      // drive keeps reading while this side writes.
-      s.consumed_since_credit += ch.data().size();
-      if (s.consumed_since_credit >= opts_.window_bytes / 8) {
-        grant(s.consumed_since_credit);
-        s.consumed_since_credit = 0;
-      }
+      on_chunk(ch.seq(), ch.crc32c(), ch.data().data(), ch.data().size());
     } else if (f.has_close() && f.close().stream_id() == s.id) {
       s.done = true;
       s.out.bytes = s.bytes;

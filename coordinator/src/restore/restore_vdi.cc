@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
+#include "raw_assembler.h"
 #include "tapeline/common/checksum.h"
 #include "tapeline/common/clock.h"
 #include "tapeline/vhd/merge_files.h"
@@ -135,6 +137,15 @@ result<restore_report> restore_vdi(drive_client& d,
   auto st = d.status_report();
   if (!st) return st.error();
   std::string loaded = st->loaded() ? st->volume_id() : "";
+  // A raw output is assembled in place as the objects arrive; a VHD output
+  // still goes through layer files and vhd::merge_files.
+  const bool direct = rep.format == "raw";
+  std::unique_ptr<raw_assembler> out;
+  if (direct) {
+    auto a = raw_assembler::create(opts.to);
+    if (!a) return a.error();
+    out = std::move(*a);
+  }
   layer_files layers;
   int fd = -1;
   sha256 hash;
@@ -144,10 +155,20 @@ result<restore_report> restore_vdi(drive_client& d,
     const auto& e = step.extent;
     const bool first_part =
         k == 0 || (*plan)[k - 1].object_index != step.object_index;
-    if (first_part) {
+    if (first_part && direct) {
+      uint64_t bytes = 0;  // the object's, from its parts
+      for (const auto& s : *plan)
+        if (s.object_index == step.object_index)
+          bytes += s.extent.payload_length;
+      TL_RETURN_IF_ERROR(
+          out->begin(step.object_index == 0 && first.payload_format == "raw",
+                     bytes, describe(obj)));
+    } else if (first_part) {
       auto f = layers.create(opts.to);
       if (!f) return f.error();
       fd = *f;
+    }
+    if (first_part) {
       hash = sha256();
       rep.objects.push_back({obj.id, obj.kind, {}, 0, ""});
     }
@@ -155,7 +176,7 @@ result<restore_report> restore_vdi(drive_client& d,
         e.barcode + " file " + std::to_string(e.file_number);
     const std::string why = "part " + std::to_string(e.part) + " of " +
                             describe(obj) + " (" + where + ")";
-    const std::string& path = layers.paths().back();
+    const std::string& path = direct ? opts.to : layers.paths().back();
     // A one-part object's SHA-256 is its part's, which read_part computes
     // already: hash here only what spans tapes.
     const bool last_part = k + 1 == plan->size() ||
@@ -163,7 +184,10 @@ result<restore_report> restore_vdi(drive_client& d,
     const bool spanned = !(first_part && last_part);
     uint64_t got = 0;
     auto sink = [&](const char* p, size_t n) -> status {
-      TL_RETURN_IF_ERROR(write_all(fd, p, n, path));
+      if (direct)
+        TL_RETURN_IF_ERROR(out->feed(p, n));
+      else
+        TL_RETURN_IF_ERROR(write_all(fd, p, n, path));
       if (spanned) hash.update(p, n);
       got += n;
       double now = monotonic_seconds();
@@ -210,10 +234,20 @@ result<restore_report> restore_vdi(drive_client& d,
                               ", the catalog says " + obj.sha256 +
                               "; the tape is damaged there: restore from "
                               "another copy or an older chain");
+      if (direct) TL_RETURN_IF_ERROR(out->end());
     }
   }
-  layers.close_current();
   const double t_merge = monotonic_seconds();
+  if (direct) {
+    auto size = out->finish();
+    if (!size) return size.error();
+    rep.disk_bytes = *size;
+    const double t_end = monotonic_seconds();
+    rep.merge_seconds = t_end - t_merge;  // the final flush to disk
+    rep.seconds = t_end - t0;
+    return rep;
+  }
+  layers.close_current();
   auto size = vhd::merge_files(
       layers.paths(), first.payload_format == "raw",
       rep.format == "vhd" ? vhd::merged_format::vhd : vhd::merged_format::raw,

@@ -1,5 +1,6 @@
 // The restore commands (docs/restore.md), as subcommands any CLI can mount:
-// tapeline-restore today, the `tapeline` CLI later.
+// tapeline-restore, and the `tapeline` CLI as `tapeline restore ...` and
+// `tapeline verify TAPE`.
 //
 //   vdi     --vm NAME --disk N [--at TIME] --to FILE.raw|FILE.vhd
 //   verify  TAPE
@@ -18,5 +19,9 @@ namespace tapeline::restore {
 // callback (after parsing) and stores its exit code in *exit_code, which
 // must outlive `app`.
 void add_restore_commands(CLI::App& app, int* exit_code);
+
+// Only `verify TAPE` (add_restore_commands adds it too), for a CLI that
+// mounts it at its top level (`tapeline verify TAPE`).
+void add_verify_command(CLI::App& app, int* exit_code);
 
 }  // namespace tapeline::restore
