@@ -93,6 +93,18 @@ check "renew keeps role and names" bash -c "
   openssl x509 -in '$ca/multi.crt' -noout -subject -nameopt RFC2253 | grep -q 'OU=tape-agent' &&
   openssl x509 -in '$ca/multi.crt' -noout -ext subjectAltName | grep -q 'DNS:backup1.example.org, IP Address:10.0.0.5'"
 check "list shows the certificates" bash -c "'$pki' list '$ca' | grep -E -q '^multi +tape-agent .* yes$'"
+check "list shows the days left" bash -c "'$pki' list '$ca' | grep -E -q '^multi +tape-agent .* (29|30) +yes$'"
+
+# --- renew the CA: same key, later expiry, old certificates still verify ---------
+ca_key_before=$(pubkey_of "$ca/ca.key")
+ca_end_before=$(openssl x509 -in "$ca/ca.crt" -noout -enddate)
+check "renew the CA" "$pki" renew "$ca" ca --days 5000 </dev/null
+[[ $(pubkey_of "$ca/ca.key") == "$ca_key_before" ]] && pass "CA renewal keeps ca.key" || fail "CA key changed"
+[[ $(openssl x509 -in "$ca/ca.crt" -noout -enddate) != "$ca_end_before" ]] &&
+  pass "CA renewal moves the expiry" || fail "CA expiry unchanged"
+check "a certificate issued before the CA renewal still verifies" \
+  openssl verify -CAfile "$ca/ca.crt" "$ca/node-coordinator.crt"
+refuses "renew refuses a name outside DIR" "$pki" renew "$ca" "../multi"
 
 # --- a foreign CA ------------------------------------------------------------------------
 check "init a foreign CA" "$pki" init "$foreign"
