@@ -17,7 +17,18 @@
 hv_pki
 coord_pki
 start_sim --vms 2 --disks-per-vm 1 --disk-size 32M --fill 6M --seed 5
-coord_config "$T/coord.toml"
+# A real SMTP server (Debian's aiosmtpd) takes the operator's mail.
+# (aiosmtpd makes the Maildir itself; an existing empty folder lacks tmp/new/cur)
+/usr/bin/python3 "$SRC/tests/support/smtp_receiver.py" --maildir "$T/mail" > "$T/smtp.port" 2>"$T/smtp.log" &
+SMTP_PID=$!
+wait_for "the SMTP server" '[ -s "$T/smtp.port" ]'
+coord_config "$T/coord.toml" "[notify]
+channels = [\"log\", \"watch\", \"email\"]
+[notify.email]
+url = \"smtp://127.0.0.1:$(head -1 "$T/smtp.port")\"
+from = \"tapeline@backup1.example\"
+to = [\"ops@example.org\"]
+starttls = \"never\""
 start_coordinator "$T/coord.toml"
 
 new_cartridge VT-0001 LTO-5
@@ -94,6 +105,13 @@ tl tapes offsite VT-0001 --location "bank safe" >/dev/null
 [ "$(tl notifications list --json | jq '[.notifications[] | select(.barcode == "VT-0001")] | length')" = 0 ] \
   || fail "the off-site notice is still open after tapeline tapes offsite"
 pass "eject -> 'take VT-0001 off-site' -> tapes offsite acknowledges it"
+
+wait_for "the off-site notice by email" \
+  'grep -l "^Subject: \[tapeline\] take VT-0001 off-site" "$T"/mail/new/* >/dev/null 2>&1'
+grep -q "^To: ops@example.org" "$(grep -l "^Subject: \[tapeline\] take VT-0001 off-site" "$T"/mail/new/*)" \
+  || fail "the mail is not addressed to ops@example.org"
+kill "$SMTP_PID" 2>/dev/null || true
+pass "the off-site notice went out by email through a real SMTP server"
 
 # The catalog lost: a new, empty one is rebuilt from the tape itself.
 stop_coordinator
