@@ -7,7 +7,7 @@ COORD_PORT=""
 HV_PID=""
 
 coord_cleanup() {
-  for p in "$HV_PID" "$COORD_PID" "${SMTP_PID:-}"; do
+  for p in "$HV_PID" "$COORD_PID" "${SMTP_PID:-}" "${WATCH_PID:-}"; do
     if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
       kill "$p" 2>/dev/null || true
       wait "$p" 2>/dev/null || true

@@ -48,6 +48,10 @@ tl status > "$T/status.txt" || fail "tapeline status failed"
 grep -q "^d0 .*VT-0001" "$T/status.txt" || { cat "$T/status.txt"; fail "status does not show d0 with VT-0001"; }
 pass "both agents registered; status shows the drive and the VMs"
 
+# An operator watching: tapeline watch prints events as they happen.
+"$BIN/tapeline" --config "$T/cli.toml" watch --json > "$T/watch.jsonl" 2>/dev/null &
+WATCH_PID=$!
+wait_for "the watcher attached" "grep -q 'alice (operator) calls watch' '$T/coord.log'"
 tl run vm01 --json > "$T/run.json" || { cat "$T/run.json"; fail "tapeline run vm01 failed"; }
 job=$(jq -r '.jobs[0].id' "$T/run.json")
 [ "$(jq '.jobs | length' "$T/run.json")" = 1 ] || fail "expected one job: $(cat "$T/run.json")"
@@ -57,6 +61,13 @@ obj=$(jq -r '.object_details[0].id' "$T/job.json")
 [ "$(jq -r '.object_details[0].state' "$T/job.json")" = restorable ] \
   || fail "object of job $job is not restorable: $(cat "$T/job.json")"
 pass "run vm01: job $job done, object $obj restorable"
+# (nlohmann::json writes keys in order: "event" then "job")
+for e in job_queued job_started job_done; do
+  wait_for "$e of job $job in tapeline watch" \
+    "grep -qF '\"event\":\"$e\",\"job\":$job' '$T/watch.jsonl'"
+done
+kill "$WATCH_PID" 2>/dev/null || true
+pass "tapeline watch showed job $job queued, started and done"
 
 # What the catalog says is where GNU tar finds it, and it is the VM's disk.
 tl catalog find --vm vm01 --disk 0 --json > "$T/find.json"
