@@ -124,6 +124,18 @@ grep -q "^To: ops@example.org" "$(grep -l "^Subject: \[tapeline\] take VT-0001 o
 kill "$SMTP_PID" 2>/dev/null || true
 pass "the off-site notice went out by email through a real SMTP server"
 
+# With no tape in d0, new work waits (and asks for a tape); the operator
+# cancels it.
+tl run vm02 --json > "$T/run2.json"
+job2=$(jq -r '.jobs[0].id' "$T/run2.json")
+wait_for "a mount request for d0" \
+  '[ "$(tl notifications list --json | jq "[.notifications[] | select(.kind == \"mount_request\" and .drive == \"d0\")] | length")" = 1 ]'
+[ "$(tl jobs show "$job2" --json | jq -r .state)" = queued ] || fail "job $job2 should wait queued"
+tl jobs cancel "$job2" >/dev/null || fail "tapeline jobs cancel $job2 failed"
+[ "$(tl jobs show "$job2" --json | jq -r .state)" = cancelled ] || fail "job $job2 is not cancelled"
+[ "$(tl status --json | jq '.queued | length')" = 0 ] || fail "the cancelled job is still queued"
+pass "work waiting for a tape raises a mount request; jobs cancel takes it off the queue"
+
 # The catalog lost: a new, empty one is rebuilt from the tape itself.
 stop_coordinator
 mv "$T/catalog.db" "$T/catalog.lost"
