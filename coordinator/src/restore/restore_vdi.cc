@@ -139,7 +139,9 @@ result<restore_report> restore_vdi(drive_client& d,
   std::string loaded = st->loaded() ? st->volume_id() : "";
   // A raw output is assembled in place as the objects arrive; a VHD output
   // still goes through layer files and vhd::merge_files.
-  const bool direct = rep.format == "raw";
+  // Disabled: the direct path restored a spanned VHD full plus a delta
+  // wrongly in CI (restore_test); layer files are slower but proven.
+  const bool direct = false && rep.format == "raw";
   std::unique_ptr<raw_assembler> out;
   if (direct) {
     auto a = raw_assembler::create(opts.to);
