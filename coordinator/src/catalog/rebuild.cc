@@ -17,17 +17,7 @@ status refuse(const std::string& barcode, const std::string& why) {
 
 object object_of(const v1::CatalogEntry& e) {
   const auto& m = e.manifest();
-  object o;
-  o.id = m.object_id();
-  o.kind = kind_name(m.kind());
-  o.vm_name = m.vm_name();
-  o.vm_uuid = m.vm_uuid();
-  o.vdi_uuid = m.vdi_uuid();
-  o.disk = m.disk();
-  o.parent_id = m.parent_object_id();
-  o.delta = m.kind() == v1::VDI_DELTA;
-  o.payload_format = m.payload_format();
-  o.expected_size = m.expected_size();
+  object o = object_from_manifest(m);
   o.created_at = m.created_unix();
   if (e.complete() && e.sha256().size() == 64) {
     o.payload_bytes = e.payload_bytes();
@@ -52,6 +42,21 @@ extent extent_of(const v1::CatalogEntry& e, const std::string& barcode) {
 }
 
 }  // namespace
+
+object object_from_manifest(const v1::ObjectManifest& m) {
+  object o;
+  o.id = m.object_id();
+  o.kind = kind_name(m.kind());
+  o.vm_name = m.vm_name();
+  o.vm_uuid = m.vm_uuid();
+  o.vdi_uuid = m.vdi_uuid();
+  o.disk = m.disk();
+  o.parent_id = m.parent_object_id();
+  o.delta = m.kind() == v1::VDI_DELTA;
+  o.payload_format = m.payload_format();
+  o.expected_size = m.expected_size();
+  return o;
+}
 
 std::string kind_name(v1::ObjectKind k) {
   std::string s = v1::ObjectKind_Name(k);

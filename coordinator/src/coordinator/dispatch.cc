@@ -144,17 +144,7 @@ void job_failed(service_actor* self, int64_t id, const std::string& why) {
 }
 
 catalog::object object_of(const v1::ObjectManifest& m, int64_t now) {
-  catalog::object o;
-  o.id = m.object_id();
-  o.kind = catalog::kind_name(m.kind());
-  o.vm_name = m.vm_name();
-  o.vm_uuid = m.vm_uuid();
-  o.vdi_uuid = m.vdi_uuid();
-  o.disk = m.disk();
-  o.parent_id = m.parent_object_id();
-  o.delta = m.kind() == v1::VDI_DELTA;
-  o.payload_format = m.payload_format();
-  o.expected_size = m.expected_size();
+  catalog::object o = catalog::object_from_manifest(m);
   // The catalog keeps the coordinator's time (the agents' clocks may
   // differ): nights, retention and `find --at` all count in it.
   o.created_at = now;

@@ -28,4 +28,8 @@ status ingest_tape(catalog& c, const v1::TapeLabel& label,
 // "vdi_full", "vdi_delta", ... from the proto enum.
 std::string kind_name(v1::ObjectKind k);
 
+// The catalog record an object's manifest describes (no sizes, checksums,
+// times or state: the caller knows those).
+object object_from_manifest(const v1::ObjectManifest& m);
+
 }  // namespace tapeline::catalog

@@ -1,7 +1,7 @@
 // tapeline-coordinator's configuration file (docs/configuration.md,
 // "Coordinator"). TOML; every error names the file, line and key.
 //
-//   [coordinator] name, log_level, syslog, listen, port, state_dir
+//   [coordinator] name, log_level, syslog, listen, port
 //   [catalog]     path
 //   [site]        name, time_zone
 //   [tls]         certificate, key, cafile, passphrase  (role coordinator)
